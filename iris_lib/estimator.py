@@ -1,0 +1,493 @@
+"""The Estimator engine: `model_fn` + `input_fn` -> train / evaluate / predict, on tf.compat.v1 graphs.
+
+`tf.estimator` left TensorFlow in 2.16. This module keeps its programming model and its on-disk format
+(checkpoints, `graph.pbtxt`, event files) so the guide's code and its checkpoints keep working. Each call
+builds a fresh graph, restores the latest checkpoint from `model_dir`, runs, and saves, exactly like the
+original. It is lean where the original was slow: one `Session.run` per step, compiled once with
+`make_callable`, and no hooks, so 1000 steps take a fraction of the original's time.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import tensorflow as tf
+
+from iris_lib import quiet
+
+v1 = tf.compat.v1
+logger = quiet.logger
+
+
+class ModeKeys:
+    """The three reasons the Estimator calls your model_fn (the strings the real one uses)."""
+
+    TRAIN = "train"
+    EVAL = "eval"
+    PREDICT = "infer"
+
+
+class CheckpointMismatchError(ValueError):
+    """model_dir holds a checkpoint of a different model (typically: hidden_units changed)."""
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """What a model_fn returns: everything the Estimator needs for the requested mode.
+
+    Validated up front, as the real one is, so a missing piece fails with a message naming the
+    mode and the field instead of a puzzling error deep inside training.
+    """
+
+    mode: str
+    predictions: Any = None
+    loss: Any = None
+    train_op: Any = None
+    eval_metric_ops: dict | None = None
+
+    def __post_init__(self):
+        need = {
+            ModeKeys.TRAIN: ("loss", "train_op"),
+            ModeKeys.EVAL: ("loss",),
+            ModeKeys.PREDICT: ("predictions",),
+        }
+        if self.mode not in need:
+            raise ValueError(
+                f"EstimatorSpec: unknown mode {self.mode!r}; use ModeKeys.TRAIN, ModeKeys.EVAL or ModeKeys.PREDICT"
+            )
+        for name in need[self.mode]:
+            if getattr(self, name) is None:
+                raise ValueError(
+                    f"EstimatorSpec for mode {self.mode!r} needs {name}=...: "
+                    f"{' and '.join(need[self.mode])} must be given in this mode"
+                )
+        if self.loss is not None and getattr(self.loss, "shape", None) is not None and self.loss.shape.rank not in (0, None):
+            raise ValueError(f"EstimatorSpec: loss must be a scalar, got shape {self.loss.shape}")
+        for key, value in (self.eval_metric_ops or {}).items():
+            if not (isinstance(value, tuple) and len(value) == 2):
+                raise TypeError(
+                    f"EstimatorSpec: eval_metric_ops[{key!r}] must be a (value_op, update_op) pair "
+                    f"such as tf.metrics.accuracy(...) returns, got {type(value).__name__}"
+                )
+
+
+@dataclass
+class RunConfig:
+    """Where and how the Estimator runs; the real one's defaults."""
+
+    model_dir: str | None = None
+    tf_random_seed: int | None = None
+    save_summary_steps: int = 100
+    save_checkpoints_steps: int | None = None
+    save_checkpoints_secs: int | None = None
+    keep_checkpoint_max: int = 5
+    log_step_count_steps: int = 100
+
+    def __post_init__(self):
+        if self.save_checkpoints_steps is not None and self.save_checkpoints_secs is not None:
+            raise ValueError("RunConfig: give save_checkpoints_steps or save_checkpoints_secs, not both")
+        if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
+            self.save_checkpoints_secs = 600
+        for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                raise ValueError(f"RunConfig: {name} must be >= 0, got {getattr(self, name)}")
+
+    def replace(self, **changes) -> "RunConfig":
+        return RunConfig(**{**self.__dict__, **changes})
+
+
+@dataclass
+class _Built:
+    """One graph built for one call: the model_fn's spec plus what the engine added around it."""
+
+    graph: tf.Graph
+    spec: EstimatorSpec
+    global_step: Any
+    saver: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+class Estimator:
+    """Trains, evaluates and predicts with your model_fn, keeping all state in `model_dir`."""
+
+    def __init__(self, model_fn: Callable, model_dir: str | None = None, config: RunConfig | None = None,
+                 params: dict | None = None):
+        if not callable(model_fn):
+            raise TypeError(f"model_fn must be a function, got {type(model_fn).__name__}")
+        self._model_fn_args = set(inspect.signature(model_fn).parameters)
+        missing = {"features", "mode"} - self._model_fn_args
+        if missing and "kwargs" not in self._model_fn_args:
+            raise ValueError(
+                f"model_fn must accept (features, labels, mode, params); {model_fn.__name__} lacks {sorted(missing)}"
+            )
+        if params and "params" not in self._model_fn_args:
+            raise ValueError(f"params were given but model_fn {model_fn.__name__} has no 'params' argument")
+        config = copy.copy(config) if config is not None else RunConfig()
+        if model_dir is not None and config.model_dir is not None and os.fspath(model_dir) != config.model_dir:
+            raise ValueError(f"model_dir={model_dir!r} differs from config.model_dir={config.model_dir!r}")
+        model_dir = model_dir if model_dir is not None else config.model_dir
+        if model_dir is None:
+            model_dir = tempfile.mkdtemp()
+            logger.warning("Using temporary folder as model directory: %s", model_dir)
+        config.model_dir = os.fspath(model_dir)
+        self._model_fn = model_fn
+        self._config = config
+        self._params = copy.deepcopy(params or {})
+
+    model_dir = property(lambda self: self._config.model_dir)
+    config = property(lambda self: self._config)
+    params = property(lambda self: copy.deepcopy(self._params))
+    model_fn = property(lambda self: self._model_fn)
+
+    # ----- the public calls ---------------------------------------------------------------------
+
+    def train(self, input_fn: Callable, steps: int | None = None, max_steps: int | None = None) -> "Estimator":
+        """Train until `steps` more steps are done, or until global_step reaches `max_steps`."""
+        _check_steps(steps, "steps")
+        _check_steps(max_steps, "max_steps")
+        if steps is not None and max_steps is not None:
+            raise ValueError("Can not provide both steps and max_steps: give one of them")
+        start = self._latest_step()
+        if max_steps is not None and start is not None and start >= max_steps:
+            logger.info("Skipping training since max_steps has already saved.")
+            return self
+        built = self._build(input_fn, ModeKeys.TRAIN)
+        with built.graph.as_default():
+            v1.summary.scalar("loss", built.spec.loss)
+            summary_op = v1.summary.merge_all()
+            built.saver = _saver(self._config)
+            init_op = v1.global_variables_initializer()
+            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
+            built.graph.finalize()
+        os.makedirs(self.model_dir, exist_ok=True)
+        with _session(built.graph) as session:
+            step = self._restore_or_init(session, built, init_op)
+            session.run(local_init_op)
+            last = step + steps if steps is not None else (max_steps if max_steps is not None else None)
+            self._train_loop(session, built, summary_op, step, last)
+        return self
+
+    def evaluate(self, input_fn: Callable, steps: int | None = None, name: str | None = None,
+                 checkpoint_path: str | None = None) -> dict:
+        """Run one pass of `input_fn` (or `steps` batches) and return the metrics, `loss` and `global_step`."""
+        _check_steps(steps, "steps")
+        built = self._build(input_fn, ModeKeys.EVAL)
+        with built.graph.as_default():
+            metrics = dict(built.spec.eval_metric_ops or {})
+            metrics.setdefault("loss", v1.metrics.mean(built.spec.loss))
+            values = {key: value for key, (value, _) in metrics.items()}
+            update = v1.group(*(update for _, update in metrics.values()))
+            built.saver = _saver(self._config)
+            init_op = v1.global_variables_initializer()
+            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
+            built.graph.finalize()
+        with _session(built.graph) as session:
+            self._restore_or_init(session, built, init_op, checkpoint_path, for_what="evaluate")
+            session.run(local_init_op)
+            run_update = session.make_callable(update)
+            done = 0
+            while steps is None or done < steps:
+                try:
+                    run_update()
+                except tf.errors.OutOfRangeError:
+                    break
+                done += 1
+            results = session.run(values)
+            results["global_step"] = int(session.run(built.global_step))
+        results = {key: _to_python(value) for key, value in results.items()}
+        _write_eval_summaries(os.path.join(self.model_dir, "eval" if not name else f"eval_{name}"), results)
+        logger.info("Saving dict for global step %d: %s", results["global_step"],
+                    ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
+        return results
+
+    def predict(self, input_fn: Callable, predict_keys: list[str] | None = None,
+                checkpoint_path: str | None = None, yield_single_examples: bool = True) -> Iterator:
+        """Yield predictions from the latest (or the given) checkpoint, one example at a time by default."""
+        checkpoint_path = checkpoint_path or self.latest_checkpoint()
+        if checkpoint_path is None:
+            raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}. Train it first.")
+        built = self._build(input_fn, ModeKeys.PREDICT)
+        predictions = built.spec.predictions
+        if predict_keys is not None:
+            if not isinstance(predictions, dict):
+                raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
+            unknown = sorted(set(predict_keys) - set(predictions))
+            if unknown:
+                raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
+            predictions = {key: predictions[key] for key in predict_keys}
+        with built.graph.as_default():
+            built.saver = _saver(self._config)
+            init_op = v1.global_variables_initializer()
+            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
+            built.graph.finalize()
+        with _session(built.graph) as session:
+            self._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
+            session.run(local_init_op)
+            run_predict = session.make_callable(predictions)
+            while True:
+                try:
+                    batch = run_predict()
+                except tf.errors.OutOfRangeError:
+                    return
+                if not yield_single_examples:
+                    yield batch
+                    continue
+                for i in range(_batch_length(batch)):
+                    yield {k: v[i] for k, v in batch.items()} if isinstance(batch, dict) else batch[i]
+
+    def latest_checkpoint(self) -> str | None:
+        """Path prefix of the newest checkpoint in model_dir, or None before the first training."""
+        return tf.train.latest_checkpoint(self.model_dir)
+
+    def get_variable_names(self) -> list[str]:
+        return [name for name, _ in tf.train.list_variables(self._require_checkpoint())]
+
+    def get_variable_value(self, name: str):
+        return tf.train.load_variable(self._require_checkpoint(), name)
+
+    # ----- building the graph -------------------------------------------------------------------
+
+    def _build(self, input_fn: Callable, mode: str) -> _Built:
+        graph = tf.Graph()
+        with graph.as_default():
+            if self._config.tf_random_seed is not None:
+                v1.set_random_seed(self._config.tf_random_seed)
+            global_step = v1.train.get_or_create_global_step()
+            features, labels = self._call_input_fn(input_fn, mode)
+            spec = self._call_model_fn(features, labels, mode)
+        return _Built(graph=graph, spec=spec, global_step=global_step)
+
+    def _call_input_fn(self, input_fn: Callable, mode: str):
+        kwargs = {}
+        parameters = inspect.signature(input_fn).parameters
+        for name, value in (("mode", mode), ("params", self.params), ("config", self._config)):
+            if name in parameters:
+                kwargs[name] = value
+        result = input_fn(**kwargs)
+        if isinstance(result, tf.data.Dataset):
+            result = v1.data.make_one_shot_iterator(result).get_next()
+        if isinstance(result, tuple) and len(result) == 2:
+            features, labels = result
+        elif isinstance(result, (dict, tf.Tensor)):
+            features, labels = result, None
+        else:
+            raise ValueError(
+                "input_fn must return a tf.data.Dataset of (features, labels) or features, or a "
+                f"(features, labels) tuple, where features is a dict of tensors; got {_describe(result)}"
+            )
+        if not isinstance(features, (dict, tf.Tensor)):
+            raise ValueError(f"input_fn: features must be a dict of tensors (one per feature), got {_describe(features)}")
+        if labels is None and mode != ModeKeys.PREDICT:
+            what = "train()" if mode == ModeKeys.TRAIN else "evaluate()"
+            raise ValueError(
+                f"input_fn returned features without labels, but {what} needs labels: "
+                "return (features, labels), e.g. train_input_fn(train_x, train_y, batch_size)"
+            )
+        return features, labels
+
+    def _call_model_fn(self, features, labels, mode: str) -> EstimatorSpec:
+        kwargs = {"features": features, "labels": labels, "mode": mode}
+        if "params" in self._model_fn_args:
+            kwargs["params"] = self.params
+        if "config" in self._model_fn_args:
+            kwargs["config"] = self._config
+        if "labels" not in self._model_fn_args:
+            kwargs.pop("labels")
+        spec = self._model_fn(**kwargs)
+        if not isinstance(spec, EstimatorSpec):
+            raise TypeError(
+                f"model_fn must return an EstimatorSpec, got {type(spec).__name__} in mode {mode!r}"
+            )
+        if spec.mode != mode:
+            raise ValueError(f"model_fn was called in mode {mode!r} but returned an EstimatorSpec for {spec.mode!r}")
+        return spec
+
+    # ----- checkpoints --------------------------------------------------------------------------
+
+    def _latest_step(self) -> int | None:
+        path = self.latest_checkpoint()
+        return None if path is None else int(tf.train.load_variable(path, "global_step"))
+
+    def _require_checkpoint(self) -> str:
+        path = self.latest_checkpoint()
+        if path is None:
+            raise ValueError(f"No checkpoint in model_dir {self.model_dir}: train the Estimator first")
+        return path
+
+    def _restore_or_init(self, session, built: _Built, init_op, checkpoint_path: str | None = None,
+                         for_what: str = "train") -> int:
+        """Restore the newest checkpoint (refusing one of another architecture) or initialize anew."""
+        path = checkpoint_path or self.latest_checkpoint()
+        if path is None:
+            if for_what == "evaluate":
+                logger.warning("Could not find trained model in model_dir: %s, running initialization to evaluate.",
+                               self.model_dir)
+            session.run(init_op)
+            return int(session.run(built.global_step))
+        _check_compatible(path, built.graph, self.model_dir)
+        built.saver.restore(session, path)  # logs "Restoring parameters from ..." as the real one did
+        return int(session.run(built.global_step))
+
+    def _save(self, session, built: _Built, step: int) -> None:
+        logger.info("Saving checkpoints for %d into %s.", step, os.path.join(self.model_dir, "model.ckpt"))
+        built.saver.save(session, os.path.join(self.model_dir, "model.ckpt"), global_step=step)
+
+    # ----- the training loop --------------------------------------------------------------------
+
+    def _train_loop(self, session, built: _Built, summary_op, step: int, last: int | None) -> None:
+        """One session run per step; loss, summaries and checkpoints only when due, like the real hooks."""
+        config, spec = self._config, built.spec
+        tf.io.write_graph(built.graph.as_graph_def(add_shapes=True), self.model_dir, "graph.pbtxt")
+        writer = v1.summary.FileWriter(self.model_dir, graph=built.graph)
+        self._save(session, built, step)
+        run_step = session.make_callable(spec.train_op)
+        run_logged = session.make_callable([spec.train_op, spec.loss])
+        run_summary = session.make_callable([spec.train_op, spec.loss, summary_op])
+        first = step
+        next_summary = step + 1 if config.save_summary_steps else None
+        next_log = step
+        log_every = config.log_step_count_steps or None
+        rate_step, rate_time = step, time.monotonic()
+        log_time = rate_time
+        checkpoint_step, checkpoint_time = step, rate_time
+        loss_value = None
+        try:
+            while last is None or step < last:
+                want_summary = next_summary is not None and step + 1 >= next_summary
+                want_log = log_every is not None and step >= next_log
+                try:
+                    if want_summary:
+                        _, loss_value, summary = run_summary()
+                    elif want_log:
+                        _, loss_value = run_logged()
+                    else:
+                        run_step()
+                except tf.errors.OutOfRangeError:
+                    logger.info("input_fn ran out of data at step %d; stopping training.", step)
+                    break
+                step += 1
+                if step == first + 1:
+                    _check_global_step_increased(session, built, step)
+                if want_summary:
+                    writer.add_summary(summary, step)
+                    next_summary = step + config.save_summary_steps
+                if want_log:
+                    now = time.monotonic()
+                    if step - 1 == first:
+                        logger.info("loss = %s, step = %d", loss_value, step - 1)
+                    else:
+                        logger.info("loss = %s, step = %d (%.3f sec)", loss_value, step - 1, now - log_time)
+                    log_time, next_log = now, step - 1 + log_every
+                if log_every is not None and step - rate_step >= log_every:
+                    now = time.monotonic()
+                    rate = (step - rate_step) / max(now - rate_time, 1e-9)
+                    logger.info("global_step/sec: %g", rate)
+                    writer.add_summary(_scalar_summary("global_step/sec", rate), step)
+                    rate_step, rate_time = step, now
+                if _checkpoint_due(config, step - checkpoint_step, time.monotonic() - checkpoint_time):
+                    self._save(session, built, step)
+                    checkpoint_step, checkpoint_time = step, time.monotonic()
+            if step != checkpoint_step or step == first:
+                self._save(session, built, step)
+            logger.info("Loss for final step: %s.", loss_value)
+        finally:
+            writer.close()
+
+
+# ----- helpers ----------------------------------------------------------------------------------
+
+def _check_steps(value, name: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a whole number of steps, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"Must specify {name} > 0, given: {value}")
+
+
+def _saver(config: RunConfig):
+    """The real Estimator's saver: sharded, relative paths (a moved model_dir still works)."""
+    return v1.train.Saver(sharded=True, max_to_keep=config.keep_checkpoint_max, save_relative_paths=True)
+
+
+def _session(graph: tf.Graph):
+    return v1.Session(graph=graph, config=v1.ConfigProto(
+        inter_op_parallelism_threads=1, intra_op_parallelism_threads=1))
+
+
+def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
+    """Refuse, before touching anything, a checkpoint whose variables don't match the model's."""
+    stored = dict(tf.train.list_variables(checkpoint))
+    with graph.as_default():
+        wanted = {v.op.name: v.shape.as_list() for v in v1.global_variables()}
+    problems = []
+    for name, shape in sorted(wanted.items()):
+        if name not in stored:
+            problems.append(f"  {name}: in the model {tuple(shape)}, missing from the checkpoint")
+        elif list(stored[name]) != shape:
+            problems.append(f"  {name}: checkpoint {tuple(stored[name])} vs model {tuple(shape)}")
+    for name in sorted(set(stored) - set(wanted)):
+        if any(name.startswith(owner + "/") for owner in wanted):
+            continue  # an optimizer slot (e.g. dense/kernel/Adagrad): not part of an eval/predict graph
+        problems.append(f"  {name}: in the checkpoint {tuple(stored[name])}, not in the model")
+    if problems:
+        raise CheckpointMismatchError(
+            f"model_dir {model_dir} holds a checkpoint of a different model ({os.path.basename(checkpoint)}):\n"
+            + "\n".join(problems)
+            + "\nThe architecture (e.g. hidden_units) changed. Use a new model_dir for the new model, "
+            "or restore the old params. Nothing on disk was changed."
+        )
+
+
+def _check_global_step_increased(session, built: _Built, expected: int) -> None:
+    actual = int(session.run(built.global_step))
+    if actual != expected:
+        raise RuntimeError(
+            f"The train_op did not increase global_step (still {actual}, expected {expected}). "
+            "Pass global_step=tf.train.get_global_step() to optimizer.minimize(...): the Estimator counts "
+            "steps, stops training and labels TensorBoard's x-axis with it."
+        )
+
+
+def _checkpoint_due(config: RunConfig, steps_since: int, secs_since: float) -> bool:
+    if config.save_checkpoints_steps is not None:
+        return steps_since >= config.save_checkpoints_steps
+    return secs_since >= config.save_checkpoints_secs
+
+
+def _scalar_summary(tag: str, value: float):
+    return v1.Summary(value=[v1.Summary.Value(tag=tag, simple_value=float(value))])
+
+
+def _write_eval_summaries(eval_dir: str, results: dict) -> None:
+    """One point per metric at the evaluated step: TensorBoard's evaluation dot."""
+    with tf.Graph().as_default():
+        writer = v1.summary.FileWriter(eval_dir)
+    try:
+        summary = v1.Summary()
+        for key, value in sorted(results.items()):
+            if key != "global_step" and isinstance(value, (int, float)):
+                summary.value.add(tag=key, simple_value=float(value))
+        writer.add_summary(summary, results["global_step"])
+    finally:
+        writer.close()
+
+
+def _to_python(value):
+    return value.item() if hasattr(value, "item") and getattr(value, "size", 2) == 1 else value
+
+
+def _batch_length(batch) -> int:
+    first = next(iter(batch.values())) if isinstance(batch, dict) else batch
+    return len(first)
+
+
+def _describe(value) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)} ({', '.join(type(v).__name__ for v in value)})"
+    return type(value).__name__
