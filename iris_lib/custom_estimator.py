@@ -16,7 +16,7 @@ import tensorflow as tf
 
 
 def make_parser(description: str) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=description)
+    parser = argparse.ArgumentParser(description=description, allow_abbrev=False)
     parser.add_argument("--batch_size", default=100, type=int, help="batch size")
     parser.add_argument("--train_steps", default=1000, type=int, help="number of training steps")
     parser.add_argument("--model_dir", default=None, help="where checkpoints go (default: a temporary folder)")

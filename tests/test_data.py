@@ -1,0 +1,75 @@
+import pytest
+
+from iris_lib import data
+
+
+def test_load_data_returns_the_original_split(iris):
+    (train_x, train_y), (test_x, test_y) = iris
+    assert train_x.shape == (120, 4) and test_x.shape == (30, 4)
+    assert list(train_x.columns) == data.CSV_COLUMN_NAMES[:4]
+    assert set(train_y) == {0, 1, 2} and set(test_y) == {0, 1, 2}
+    # First rows of TensorFlow's iris_training.csv and iris_test.csv
+    assert list(train_x.iloc[0]) == [6.4, 2.8, 5.6, 2.2] and train_y.iloc[0] == 2
+    assert list(test_x.iloc[0]) == [5.9, 3.0, 4.2, 1.5] and test_y.iloc[0] == 1
+
+
+def test_shipped_files_keep_tensorflows_header_row():
+    assert data.data_path("iris_training.csv").read_text().splitlines()[0] == "120,4,setosa,versicolor,virginica"
+    assert data.data_path("iris_test.csv").read_text().splitlines()[0] == "30,4,setosa,versicolor,virginica"
+
+
+def test_guide_examples_are_three_test_rows():
+    _, (test_x, test_y) = data.load_data()
+    rows = {tuple(r) for r in test_x.itertuples(index=False)}
+    for i, species in enumerate(data.EXPECTED):
+        example = tuple(data.PREDICT_X[k][i] for k in data.FEATURE_NAMES)
+        assert example in rows
+        assert data.SPECIES[int(test_y[[tuple(r) for r in test_x.itertuples(index=False)].index(example)])] == species
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("3,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4\n5.0,3.4,1.5,0.2,0\n", "line 3: expected 5 columns"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,x,1.4,0.2,0\n", "line 3: a feature is not a number"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,3\n", "line 3: the label 3 is outside 0..2"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,one\n", "line 3: the label 'one' is not an integer"),
+        ("SepalLength,SepalWidth,PetalLength,PetalWidth,Species\n5.1,3.5,1.4,0.2,0\n", "line 1: expected a header"),
+        ("3,4,a,b,c\n5.1,3.5,1.4,0.2,0\n", "announces 3 rows but the file holds 1"),
+        ("", "line 1: the file is empty"),
+    ],
+)
+def test_malformed_csv_names_file_line_and_problem(tmp_path, body, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(body)
+    with pytest.raises(data.IrisDataError) as error:
+        data.read_iris_csv(path)
+    assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_missing_csv_is_named(tmp_path):
+    with pytest.raises(data.IrisDataError, match="nope.csv: file not found"):
+        data.read_iris_csv(tmp_path / "nope.csv")
+
+
+def test_train_input_fn_shuffles_repeats_and_batches(iris):
+    import tensorflow as tf
+
+    (train_x, train_y), _ = iris
+    batches = list(data.train_input_fn(train_x, train_y, 50).take(5))  # 250 > 120 rows: it repeats
+    assert all(b[1].shape == (50,) for b in batches)
+    assert sorted(batches[0][0]) == sorted(data.FEATURE_NAMES)
+    first = batches[0][0]["SepalLength"].numpy()
+    assert not (first == train_x["SepalLength"].values[:50]).all()  # shuffled
+    assert isinstance(batches[0][1], tf.Tensor)
+
+
+def test_eval_input_fn_keeps_order_and_ends(iris):
+    _, (test_x, test_y) = iris
+    batches = list(data.eval_input_fn(test_x, test_y, 20))
+    assert [b[1].shape[0] for b in batches] == [20, 10]
+    assert list(batches[0][1].numpy()) == list(test_y[:20])
+    features_only = list(data.eval_input_fn(data.PREDICT_X, None, 100))
+    assert isinstance(features_only[0], dict) and features_only[0]["PetalLength"].shape == (3,)
+    with pytest.raises(ValueError, match="batch_size must not be None"):
+        data.eval_input_fn(test_x, test_y, None)

@@ -1,0 +1,319 @@
+"""The engine keeps tf.estimator's promises: behaviour, files on disk, and clear errors."""
+import hashlib
+import logging
+import os
+import shutil
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from conftest import make_estimator, predict_fn, eval_fn, train_fn
+from iris_lib import data
+from iris_lib.layers import dense
+from iris_lib.estimator import CheckpointMismatchError, Estimator, EstimatorSpec, ModeKeys, RunConfig
+from iris_lib.model import my_model_fn
+
+v1 = tf.compat.v1
+
+
+def scalars(logdir):
+    acc = EventAccumulator(str(logdir))
+    acc.Reload()
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def snapshot(directory):
+    return {p: hashlib.sha256(open(os.path.join(directory, p), "rb").read()).hexdigest()
+            for p in sorted(os.listdir(directory)) if os.path.isfile(os.path.join(directory, p))}
+
+
+def test_mode_keys_are_the_real_strings():
+    assert (ModeKeys.TRAIN, ModeKeys.EVAL, ModeKeys.PREDICT) == ("train", "eval", "infer")
+
+
+@pytest.mark.parametrize("mode, kwargs, missing", [
+    (ModeKeys.TRAIN, {"loss": 1.0}, "train_op"),
+    (ModeKeys.TRAIN, {"train_op": 1}, "loss"),
+    (ModeKeys.EVAL, {}, "loss"),
+    (ModeKeys.PREDICT, {"loss": 1.0}, "predictions"),
+])
+def test_estimator_spec_requires_each_modes_fields(mode, kwargs, missing):
+    with pytest.raises(ValueError, match=f"needs {missing}="):
+        EstimatorSpec(mode, **kwargs)
+
+
+def test_estimator_spec_rejects_unknown_mode_and_bad_metrics():
+    with pytest.raises(ValueError, match="unknown mode 'training'"):
+        EstimatorSpec("training", loss=1.0, train_op=1)
+    with pytest.raises(TypeError, match=r"eval_metric_ops\['acc'\] must be a \(value_op, update_op\) pair"):
+        EstimatorSpec(ModeKeys.EVAL, loss=1.0, eval_metric_ops={"acc": 0.5})
+
+
+def test_run_config_has_the_real_defaults():
+    config = RunConfig()
+    assert (config.save_summary_steps, config.keep_checkpoint_max, config.log_step_count_steps) == (100, 5, 100)
+    assert (config.save_checkpoints_steps, config.save_checkpoints_secs) == (None, 600)
+    with pytest.raises(ValueError, match="not both"):
+        RunConfig(save_checkpoints_steps=10, save_checkpoints_secs=10)
+
+
+def test_guide_model_reaches_093_and_predicts_the_three_examples(trained):
+    estimator, result = trained
+    assert result["accuracy"] >= 0.93
+    assert result["global_step"] == 1000 and set(result) == {"accuracy", "loss", "global_step"}
+    predicted = [data.SPECIES[p["class_ids"][0]] for p in estimator.predict(predict_fn())]
+    assert predicted == data.EXPECTED
+
+
+def test_train_writes_files_like_the_real_estimator(trained):
+    estimator, _ = trained
+    files = os.listdir(estimator.model_dir)
+    for name in ["checkpoint", "graph.pbtxt", "model.ckpt-0.index", "model.ckpt-0.meta",
+                 "model.ckpt-1000.index", "model.ckpt-1000.meta", "model.ckpt-1000.data-00000-of-00001"]:
+        assert name in files
+    assert any(f.startswith("events.out.tfevents.") for f in files)
+    state = open(os.path.join(estimator.model_dir, "checkpoint")).read()
+    assert 'model_checkpoint_path: "model.ckpt-1000"' in state  # relative: a moved model_dir still works
+    assert estimator.latest_checkpoint() == os.path.join(estimator.model_dir, "model.ckpt-1000")
+
+
+def test_train_summaries_follow_save_summary_steps(trained):
+    estimator, _ = trained
+    train = scalars(estimator.model_dir)
+    assert {"loss", "accuracy", "global_step/sec"} <= set(train)
+    assert [s for s, _ in train["loss"]] == list(range(1, 1000, 100))
+    assert [s for s, _ in train["accuracy"]] == list(range(1, 1000, 100))
+    assert [s for s, _ in train["global_step/sec"]] == list(range(100, 1001, 100))
+    assert train["loss"][-1][1] < train["loss"][0][1]
+    assert all(rate > 0 for _, rate in train["global_step/sec"])
+
+
+def test_evaluate_writes_one_point_per_metric_at_the_global_step(trained):
+    estimator, result = trained
+    evaluated = scalars(os.path.join(estimator.model_dir, "eval"))
+    assert evaluated["accuracy"] == [(1000, pytest.approx(result["accuracy"]))]
+    assert evaluated["loss"] == [(1000, pytest.approx(result["loss"]))]
+
+
+def test_evaluate_with_name_and_steps(trained, iris):
+    estimator, _ = trained
+    _, (test_x, test_y) = iris
+    result = estimator.evaluate(lambda: data.eval_input_fn(test_x, test_y, 10), steps=1, name="first10")
+    first10 = np.argmax(estimator_probabilities(estimator, test_x[:10]), axis=1)
+    assert result["accuracy"] == pytest.approx(np.mean(first10 == test_y[:10].values))
+    assert os.path.isdir(os.path.join(estimator.model_dir, "eval_first10"))
+
+
+def estimator_probabilities(estimator, features):
+    return np.array([p["probabilities"] for p in estimator.predict(lambda: data.eval_input_fn(features, None, 100))])
+
+
+def test_predict_single_examples_batches_and_keys(trained):
+    estimator, _ = trained
+    singles = list(estimator.predict(predict_fn()))
+    assert len(singles) == 3 and set(singles[0]) == {"class_ids", "probabilities", "logits"}
+    assert singles[0]["probabilities"].shape == (3,) and singles[0]["probabilities"].sum() == pytest.approx(1, abs=1e-5)
+    batches = list(estimator.predict(predict_fn(batch_size=2), yield_single_examples=False))
+    assert [b["logits"].shape for b in batches] == [(2, 3), (1, 3)]
+    only = list(estimator.predict(predict_fn(), predict_keys=["class_ids"]))
+    assert set(only[0]) == {"class_ids"}
+    with pytest.raises(ValueError, match=r"predict_keys \['classes'\] are not among"):
+        list(estimator.predict(predict_fn(), predict_keys=["classes"]))
+
+
+def test_predict_from_an_earlier_checkpoint(trained):
+    estimator, _ = trained
+    first = os.path.join(estimator.model_dir, "model.ckpt-0")
+    untrained = list(estimator.predict(predict_fn(), checkpoint_path=first))
+    trained_now = list(estimator.predict(predict_fn()))
+    assert not np.allclose(untrained[0]["logits"], trained_now[0]["logits"])
+
+
+def test_variables_are_named_as_tf_layers_names_them(trained):
+    estimator, _ = trained
+    names = set(estimator.get_variable_names())
+    assert {"global_step", "dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias",
+            "dense_2/kernel", "dense_2/bias", "dense/kernel/Adagrad"} <= names
+    assert estimator.get_variable_value("dense/kernel").shape == (4, 10)
+    assert estimator.get_variable_value("dense_2/bias").shape == (3,)
+    assert estimator.get_variable_value("global_step") == 1000
+
+
+def test_train_resumes_from_latest_checkpoint(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(iris), steps=500)
+    kernel_500 = estimator.get_variable_value("dense/kernel")
+    estimator.train(train_fn(iris), steps=500)
+    assert estimator.get_variable_value("global_step") == 1000
+    assert not np.allclose(kernel_500, estimator.get_variable_value("dense/kernel"))
+    losses = scalars(tmp_path)["loss"]
+    assert [s for s, _ in losses][:5] == [1, 101, 201, 301, 401] and 501 in [s for s, _ in losses]
+
+
+def test_max_steps_stops_at_that_global_step_and_past_it_does_nothing(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(iris), max_steps=300)
+    assert estimator.get_variable_value("global_step") == 300
+    before = snapshot(tmp_path)
+    assert estimator.train(train_fn(iris), max_steps=200) is estimator
+    assert snapshot(tmp_path) == before
+    estimator.train(train_fn(iris), max_steps=350)
+    assert estimator.get_variable_value("global_step") == 350
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"steps": 0}, ValueError, "steps > 0"),
+    ({"steps": -5}, ValueError, "steps > 0"),
+    ({"max_steps": 0}, ValueError, "max_steps > 0"),
+    ({"steps": 1.5}, TypeError, "whole number"),
+    ({"steps": 10, "max_steps": 10}, ValueError, "both steps and max_steps"),
+])
+def test_bad_step_counts_are_refused(tmp_path, iris, columns, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        make_estimator(tmp_path, columns).train(train_fn(iris), **kwargs)
+    assert os.listdir(tmp_path) == []
+
+
+def test_mismatched_model_dir_is_refused_without_harm(tmp_path, iris, columns):
+    make_estimator(tmp_path, columns, hidden_units=[10, 10]).train(train_fn(iris), steps=50)
+    before = snapshot(tmp_path)
+    changed = make_estimator(tmp_path, columns, hidden_units=[20, 10])
+    for call in (lambda: changed.train(train_fn(iris), steps=10), lambda: changed.evaluate(eval_fn(iris)),
+                 lambda: list(changed.predict(predict_fn()))):
+        with pytest.raises(CheckpointMismatchError) as error:
+            call()
+        message = str(error.value)
+        assert str(tmp_path) in message
+        assert "dense/kernel: checkpoint (4, 10) vs model (4, 20)" in message
+        assert "dense_1/kernel: checkpoint (10, 10) vs model (20, 10)" in message
+        assert "new model_dir" in message
+    assert snapshot(tmp_path) == before
+
+
+def test_extra_layers_in_the_checkpoint_are_a_mismatch(tmp_path, iris, columns):
+    make_estimator(tmp_path, columns, hidden_units=[10, 3]).train(train_fn(iris), steps=5)
+    shorter = make_estimator(tmp_path, columns, hidden_units=[10])
+    with pytest.raises(CheckpointMismatchError, match="dense_2/kernel: in the checkpoint"):
+        shorter.evaluate(eval_fn(iris))
+
+
+def test_labels_missing_in_train_or_eval_is_refused(tmp_path, iris, columns):
+    (train_x, _), _ = iris
+    estimator = make_estimator(tmp_path, columns)
+    features_only = lambda: data.eval_input_fn(train_x, None, 10)  # noqa: E731
+    with pytest.raises(ValueError, match=r"without labels, but train\(\) needs labels"):
+        estimator.train(features_only, steps=1)
+    with pytest.raises(ValueError, match=r"without labels, but evaluate\(\) needs labels"):
+        estimator.evaluate(features_only)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("returned", [[1, 2, 3], (1, 2, 3), "features"])
+def test_input_fn_returning_the_wrong_structure_is_explained(tmp_path, columns, returned):
+    with pytest.raises(ValueError, match="input_fn must return a tf.data.Dataset"):
+        make_estimator(tmp_path, columns).train(lambda: returned, steps=1)
+
+
+@pytest.mark.parametrize("hidden_units, message", [
+    ([], "hidden_units is empty"),
+    ([10, 0], r"hidden_units\[1\] = 0"),
+    ([-3], r"hidden_units\[0\] = -3"),
+    (["10"], r"hidden_units\[0\] = '10'"),
+    (10, "must be a list of layer sizes"),
+])
+def test_bad_hidden_units_are_refused(tmp_path, iris, columns, hidden_units, message):
+    estimator = make_estimator(tmp_path, columns, hidden_units=[1])
+    estimator._params["hidden_units"] = hidden_units
+    with pytest.raises(ValueError, match=message):
+        estimator.train(train_fn(iris), steps=1)
+    assert os.listdir(tmp_path) == []
+
+
+def test_missing_feature_keys_are_named(tmp_path, iris, columns):
+    (train_x, train_y), _ = iris
+    partial = train_x.drop(columns=["PetalWidth"])
+    with pytest.raises(KeyError, match=r"lack the keys \['PetalWidth'\]"):
+        make_estimator(tmp_path, columns).train(lambda: data.train_input_fn(partial, train_y, 10), steps=1)
+
+
+def test_forgetting_global_step_in_minimize_is_explained(tmp_path, iris, columns):
+    def model_fn(features, labels, mode, params):
+        logits = dense(v1.feature_column.input_layer(features, params["feature_columns"]), 3)
+        loss = v1.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+        train_op = v1.train.AdagradOptimizer(0.1).minimize(loss)  # no global_step
+        return EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path), params={"feature_columns": columns})
+    with pytest.raises(RuntimeError, match="did not increase global_step"):
+        estimator.train(train_fn(iris), steps=10)
+
+
+def test_model_fn_must_return_an_estimator_spec(tmp_path, iris):
+    estimator = Estimator(lambda features, labels, mode: {"loss": 1}, model_dir=str(tmp_path))
+    with pytest.raises(TypeError, match="must return an EstimatorSpec, got dict"):
+        estimator.train(train_fn(iris), steps=1)
+
+
+def test_params_need_a_params_argument():
+    with pytest.raises(ValueError, match="has no 'params' argument"):
+        Estimator(lambda features, labels, mode: None, params={"a": 1})
+
+
+def test_moved_model_dir_still_restores(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path / "a", columns)
+    estimator.train(train_fn(iris), steps=100)
+    before = estimator.evaluate(eval_fn(iris))
+    shutil.move(str(tmp_path / "a"), str(tmp_path / "b"))
+    moved = make_estimator(tmp_path / "b", columns)
+    after = moved.evaluate(eval_fn(iris))
+    assert after["global_step"] == 100 and after["loss"] == pytest.approx(before["loss"])
+
+
+def test_seeded_runs_are_identical(tmp_path, iris, columns):
+    runs = []
+    for name in ("one", "two"):
+        estimator = make_estimator(tmp_path / name, columns, seed=123)
+        estimator.train(train_fn(iris), steps=300)
+        losses = [v for _, v in scalars(tmp_path / name)["loss"]]
+        logits = [p["logits"] for p in estimator.predict(predict_fn())]
+        runs.append((losses, logits))
+    assert runs[0][0] == runs[1][0]
+    np.testing.assert_array_equal(runs[0][1], runs[1][1])
+    other = make_estimator(tmp_path / "other", columns, seed=124).train(train_fn(iris), steps=300)
+    assert [v for _, v in scalars(other.model_dir)["loss"]] != runs[0][0]
+
+
+def test_temporary_model_dir_when_none_given(columns, caplog):
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        estimator = Estimator(my_model_fn, params={"feature_columns": columns, "hidden_units": [4], "n_classes": 3})
+    assert os.path.isdir(estimator.model_dir)
+    assert "Using temporary folder as model directory" in caplog.text
+    shutil.rmtree(estimator.model_dir)
+
+
+def test_progress_is_logged_like_the_real_estimator(tmp_path, iris, columns, caplog):
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        make_estimator(tmp_path, columns).train(train_fn(iris), steps=200)
+    text = caplog.text
+    assert "Saving checkpoints for 0 into" in text and "Saving checkpoints for 200 into" in text
+    assert "loss = " in text and ", step = 0" in text and ", step = 100 (" in text
+    assert "global_step/sec: " in text and "Loss for final step: " in text
+
+
+def test_checkpoints_every_n_steps_keep_the_newest(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path, columns, save_checkpoints_steps=50, keep_checkpoint_max=3)
+    estimator.train(train_fn(iris), steps=300)
+    kept = sorted(int(f.split("-")[1].split(".")[0]) for f in os.listdir(tmp_path) if f.endswith(".index"))
+    assert kept == [200, 250, 300]
+
+
+def test_evaluate_before_training_initializes(tmp_path, iris, columns):
+    result = make_estimator(tmp_path, columns).evaluate(eval_fn(iris))
+    assert result["global_step"] == 0 and 0 <= result["accuracy"] <= 1
+
+
+def test_predict_before_training_says_train_first(tmp_path, columns):
+    with pytest.raises(ValueError, match="Could not find trained model"):
+        list(make_estimator(tmp_path, columns).predict(predict_fn()))
