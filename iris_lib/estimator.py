@@ -343,7 +343,8 @@ class Estimator:
         """One session run per step; loss, summaries and checkpoints only when due, like the real hooks."""
         config, spec = self._config, built.spec
         tf.io.write_graph(built.graph.as_graph_def(add_shapes=True), self.model_dir, "graph.pbtxt")
-        writer = v1.summary.FileWriter(self.model_dir, graph=built.graph)
+        writer = _summary_writer(self.model_dir)
+        writer.add_graph(built.graph)
         self._save(session, built, step)
         run_step = session.make_callable(spec.train_op)
         run_logged = session.make_callable([spec.train_op, spec.loss])
@@ -396,7 +397,7 @@ class Estimator:
                 self._save(session, built, step)
             logger.info("Loss for final step: %s.", loss_value)
         finally:
-            writer.close()
+            writer.flush()
 
 
 # ----- helpers ----------------------------------------------------------------------------------
@@ -454,6 +455,32 @@ def _check_global_step_increased(session, built: _Built, expected: int) -> None:
         )
 
 
+_WRITERS: dict = {}
+
+
+def _summary_writer(logdir: str):
+    """One event writer per directory for the whole process, as the real Estimator's FileWriterCache.
+
+    Event file names carry only the second and the host name, so a second writer opened on the same
+    directory within the same second would truncate the first one's file and lose its summaries. A
+    cached writer whose file was deleted (model_dir removed and made anew) is replaced.
+    """
+    logdir = os.path.abspath(logdir)
+    writer = _WRITERS.get(logdir)
+    if writer is not None and not os.path.exists(_event_file(writer)):
+        writer.close()
+        writer = None
+    if writer is None:
+        with tf.Graph().as_default():  # FileWriter refuses to open under eager execution
+            writer = _WRITERS[logdir] = v1.summary.FileWriter(logdir)
+    return writer
+
+
+def _event_file(writer) -> str:
+    name = writer.event_writer._ev_writer.FileName()
+    return name.decode() if isinstance(name, bytes) else name
+
+
 def _checkpoint_due(config: RunConfig, steps_since: int, secs_since: float) -> bool:
     if config.save_checkpoints_steps is not None:
         return steps_since >= config.save_checkpoints_steps
@@ -466,16 +493,13 @@ def _scalar_summary(tag: str, value: float):
 
 def _write_eval_summaries(eval_dir: str, results: dict) -> None:
     """One point per metric at the evaluated step: TensorBoard's evaluation dot."""
-    with tf.Graph().as_default():
-        writer = v1.summary.FileWriter(eval_dir)
-    try:
-        summary = v1.Summary()
-        for key, value in sorted(results.items()):
-            if key != "global_step" and isinstance(value, (int, float)):
-                summary.value.add(tag=key, simple_value=float(value))
-        writer.add_summary(summary, results["global_step"])
-    finally:
-        writer.close()
+    writer = _summary_writer(eval_dir)
+    summary = v1.Summary()
+    for key, value in sorted(results.items()):
+        if key != "global_step" and isinstance(value, (int, float)):
+            summary.value.add(tag=key, simple_value=float(value))
+    writer.add_summary(summary, results["global_step"])
+    writer.flush()
 
 
 def _to_python(value):

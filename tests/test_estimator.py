@@ -317,3 +317,20 @@ def test_evaluate_before_training_initializes(tmp_path, iris, columns):
 def test_predict_before_training_says_train_first(tmp_path, columns):
     with pytest.raises(ValueError, match="Could not find trained model"):
         list(make_estimator(tmp_path, columns).predict(predict_fn()))
+
+
+def test_quick_successive_calls_keep_every_summary(tmp_path, iris, columns):
+    # Event file names carry only the second: a new writer per call would overwrite the last call's file.
+    estimator = make_estimator(tmp_path, columns, save_summary_steps=10)
+    for _ in range(3):
+        estimator.train(train_fn(iris), steps=20)
+        estimator.evaluate(eval_fn(iris))
+    assert [s for s, _ in scalars(tmp_path)["loss"]] == [1, 11, 21, 31, 41, 51]
+    assert [s for s, _ in scalars(tmp_path / "eval")["accuracy"]] == [20, 40, 60]
+
+
+def test_a_model_dir_deleted_and_made_anew_gets_fresh_event_files(tmp_path, iris, columns):
+    make_estimator(tmp_path / "m", columns).train(train_fn(iris), steps=5)
+    shutil.rmtree(tmp_path / "m")
+    make_estimator(tmp_path / "m", columns).train(train_fn(iris), steps=5)
+    assert [s for s, _ in scalars(tmp_path / "m")["loss"]] == [1]
