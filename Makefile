@@ -1,10 +1,16 @@
 # Two commands do everything on a fresh machine: `make book` and `make test`.
+# `make test PYTHON=python3.13` tests on another Python, in its own venv (.venv-python3.13).
 PYTHON ?= python3
+ifeq ($(PYTHON),python3)
 VENV ?= .venv
+else
+VENV ?= .venv-$(notdir $(PYTHON))
+endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NBVAL := $(PY) -m pytest --nbval chapters --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: venv test book execute bench parity clean
+.PHONY: venv test test-lib test-notebooks book execute bench parity lab clean
 
 venv: $(STAMP)
 
@@ -14,14 +20,23 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-test: venv
-	$(PY) -m pytest tests -q
+## Every test: the library, the notebooks (strict nbval), the offline book build.
+test: test-lib test-notebooks
+
+## The library and book tests, both cores.
+test-lib: venv
+	$(PY) -m pytest tests -q -n 2 --dist loadfile -p no:cacheprovider
+
+## Each chapter re-executed and compared output for output with what is stored (strict).
+test-notebooks: venv
+	$(NBVAL) -q -n 2 --dist loadscope
+
+## Re-execute every chapter and store its outputs and widget state.
+execute: venv
+	$(PY) scripts/execute_notebooks.py
 
 book: venv
 	bash scripts/build_book.sh $(PY)
-
-execute: venv
-	$(PY) scripts/execute_notebooks.py
 
 bench: venv
 	$(PY) benchmarks/bench_engine.py
