@@ -9,7 +9,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-BOOK_SEED = 42
+# A seed with which the book's [10, 10] models train well. (Some seeds, 42 among them, start the
+# network with most second-layer ReLUs dead, and 1000 steps never leave 0.27 accuracy.)
+BOOK_SEED = 7
 MODELS_ROOT = Path(tempfile.gettempdir()) / "custom-estimators-hands-on"
 
 

@@ -19,3 +19,6 @@ warnings.filterwarnings("ignore", module=r"(tensorflow|keras|tf_keras)(\.|$)")
 warnings.filterwarnings("ignore", message=r".*is deprecated.*", category=UserWarning)
 
 logger: logging.Logger = tf.get_logger()
+# In an interactive kernel TensorFlow turns its logger to INFO on stdout; the book wants only warnings
+# there (and nbval compares outputs). tf.compat.v1.logging.set_verbosity(INFO) turns progress back on.
+logger.setLevel(logging.WARNING)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def execute(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=600, kernel_name="python3", store_widget_state=True,
+    NotebookClient(notebook, timeout=600, kernel_name="python3", store_widget_state=True, record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
     nbformat.write(notebook, path)
