@@ -1,0 +1,237 @@
+"""The guide's custom Estimator on the REAL tf.estimator (TensorFlow 2.15 + tensorflow-estimator 2.15).
+
+This is the reference iris_lib is measured against: the parity tests and the benchmark run it with the
+legacy venv's python (`scripts/make_legacy_venv.sh`), never with the project's. The model function and
+input functions are the guide's, verbatim, under `import tensorflow.compat.v1 as tf`, so `tf.layers`,
+`tf.losses`, `tf.metrics`, `tf.train.AdagradOptimizer` and `tf.estimator` are TensorFlow's own.
+
+Every subcommand prints one JSON object on stdout (TensorFlow logs go to stderr):
+
+    python real_estimator.py train MODEL_DIR --steps 1000 --seed 1
+    python real_estimator.py evaluate MODEL_DIR
+    python real_estimator.py predict MODEL_DIR
+    python real_estimator.py restore MODEL_DIR        # evaluate + predict + variables, no training
+    python real_estimator.py guide MODEL_DIR --steps 1000 --seed 1   # the guide's main: all of the above
+    python real_estimator.py bench --steps 1000 --repeats 3          # timings, measured in this process
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import pandas as pd  # noqa: E402
+import tensorflow.compat.v1 as tf  # noqa: E402
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "iris_lib" / "data"
+CSV_COLUMN_NAMES = ["SepalLength", "SepalWidth", "PetalLength", "PetalWidth", "Species"]
+SPECIES = ["Setosa", "Versicolor", "Virginica"]
+PREDICT_X = {
+    "SepalLength": [5.1, 5.9, 6.9],
+    "SepalWidth": [3.3, 3.0, 3.1],
+    "PetalLength": [1.7, 4.2, 5.4],
+    "PetalWidth": [0.5, 1.5, 2.1],
+}
+
+
+# ----- the guide's iris_data.py and model function, verbatim ---------------------------------------
+
+def load_data(y_name="Species"):
+    """Returns the iris dataset as (train_x, train_y), (test_x, test_y)."""
+    train = pd.read_csv(DATA_DIR / "iris_training.csv", names=CSV_COLUMN_NAMES, header=0)
+    train_x, train_y = train, train.pop(y_name)
+    test = pd.read_csv(DATA_DIR / "iris_test.csv", names=CSV_COLUMN_NAMES, header=0)
+    test_x, test_y = test, test.pop(y_name)
+    return (train_x, train_y), (test_x, test_y)
+
+
+def train_input_fn(features, labels, batch_size):
+    """An input function for training"""
+    # Convert the inputs to a Dataset.
+    dataset = tf.data.Dataset.from_tensor_slices((dict(features), labels))
+    # Shuffle, repeat, and batch the examples.
+    dataset = dataset.shuffle(1000).repeat().batch(batch_size)
+    # Return the dataset.
+    return dataset
+
+
+def eval_input_fn(features, labels, batch_size):
+    """An input function for evaluation or prediction"""
+    features = dict(features)
+    if labels is None:
+        # No labels, use only features.
+        inputs = features
+    else:
+        inputs = (features, labels)
+    # Convert the inputs to a Dataset.
+    dataset = tf.data.Dataset.from_tensor_slices(inputs)
+    # Batch the examples
+    assert batch_size is not None, "batch_size must not be None"
+    dataset = dataset.batch(batch_size)
+    # Return the dataset.
+    return dataset
+
+
+def my_model_fn(features, labels, mode, params):
+    """The guide's model function, line for line."""
+    # Use `input_layer` to apply the feature columns.
+    net = tf.feature_column.input_layer(features, params['feature_columns'])
+    # Build the hidden layers, sized according to the 'hidden_units' param.
+    for units in params['hidden_units']:
+        net = tf.layers.dense(net, units=units, activation=tf.nn.relu)
+    # Compute logits (1 per class).
+    logits = tf.layers.dense(net, params['n_classes'], activation=None)
+
+    # Compute predictions.
+    predicted_classes = tf.argmax(logits, 1)
+    if mode == tf.estimator.ModeKeys.PREDICT:
+        predictions = {
+            'class_ids': predicted_classes[:, tf.newaxis],
+            'probabilities': tf.nn.softmax(logits),
+            'logits': logits,
+        }
+        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
+
+    # Compute loss.
+    loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+
+    # Compute evaluation metrics.
+    accuracy = tf.metrics.accuracy(labels=labels,
+                                   predictions=predicted_classes,
+                                   name='acc_op')
+    metrics = {'accuracy': accuracy}
+    tf.summary.scalar('accuracy', accuracy[1])
+    if mode == tf.estimator.ModeKeys.EVAL:
+        return tf.estimator.EstimatorSpec(
+            mode, loss=loss, eval_metric_ops=metrics)
+
+    # Create training op.
+    assert mode == tf.estimator.ModeKeys.TRAIN
+    optimizer = tf.train.AdagradOptimizer(learning_rate=0.1)
+    train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
+    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+# ----- the guide's main, split into the calls the tests and the benchmark need ---------------------
+
+def make_classifier(model_dir: str, seed: int | None, train_x) -> tf.estimator.Estimator:
+    # Feature columns describe how to use the input.
+    my_feature_columns = []
+    for key in train_x.keys():
+        my_feature_columns.append(tf.feature_column.numeric_column(key=key))
+    return tf.estimator.Estimator(
+        model_fn=my_model_fn,
+        model_dir=model_dir,
+        config=tf.estimator.RunConfig(tf_random_seed=seed),
+        params={
+            'feature_columns': my_feature_columns,
+            # Two hidden layers of 10 nodes each.
+            'hidden_units': [10, 10],
+            # The model must choose between 3 classes.
+            'n_classes': 3,
+        })
+
+
+def do_train(classifier, data, steps: int, batch_size: int) -> dict:
+    (train_x, train_y), _ = data
+    classifier.train(input_fn=lambda: train_input_fn(train_x, train_y, batch_size), steps=steps)
+    return {"global_step": int(classifier.get_variable_value("global_step"))}
+
+
+def do_evaluate(classifier, data, batch_size: int) -> dict:
+    _, (test_x, test_y) = data
+    result = classifier.evaluate(input_fn=lambda: eval_input_fn(test_x, test_y, batch_size))
+    return {key: value.item() for key, value in result.items()}
+
+
+def do_predict(classifier, batch_size: int) -> list[dict]:
+    predictions = classifier.predict(input_fn=lambda: eval_input_fn(PREDICT_X, labels=None, batch_size=batch_size))
+    return [{key: value.tolist() for key, value in p.items()} for p in predictions]
+
+
+def variables(model_dir: str) -> dict:
+    """Name -> shape of every variable in the latest checkpoint, as TensorFlow 2.15 reads it."""
+    return {name: list(shape) for name, shape in tf.train.list_variables(tf.train.latest_checkpoint(model_dir))}
+
+
+def bench(steps: int, batch_size: int, repeats: int, seed: int | None) -> dict:
+    """Time train(), evaluate() and predict() of the guide's main, each in a fresh model_dir.
+
+    The first repeat is the first call in this process (cold); the median over repeats is what a
+    warm process (a notebook retraining) sees. Graph building is inside each call, as it always was.
+    """
+    data = load_data()
+    runs = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as model_dir:
+            classifier = make_classifier(model_dir, seed, data[0][0])
+            t0, c0 = time.perf_counter(), time.process_time()
+            do_train(classifier, data, steps, batch_size)
+            t1, c1 = time.perf_counter(), time.process_time()
+            result = do_evaluate(classifier, data, batch_size)
+            t2 = time.perf_counter()
+            predictions = do_predict(classifier, batch_size)
+            t3 = time.perf_counter()
+        runs.append({
+            "train_s": t1 - t0,
+            "train_cpu_s": c1 - c0,
+            "steps_per_s": steps / (t1 - t0),
+            "evaluate_s": t2 - t1,
+            "predict_s": t3 - t2,
+            "accuracy": result["accuracy"],
+            "predicted": [SPECIES[p["class_ids"][0]] for p in predictions],
+        })
+    return {"engine": "tf.estimator (TF %s, estimator %s)" % (tf.__version__, _estimator_version()),
+            "steps": steps, "batch_size": batch_size, "runs": runs}
+
+
+def _estimator_version() -> str:
+    from importlib.metadata import version
+
+    return version("tensorflow-estimator")
+
+
+def main(argv: list[str]) -> dict | list:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name in ("train", "evaluate", "predict", "restore", "guide"):
+        command = commands.add_parser(name)
+        command.add_argument("model_dir")
+        command.add_argument("--steps", type=int, default=1000)
+        command.add_argument("--seed", type=int, default=None)
+        command.add_argument("--batch_size", type=int, default=100)
+    command = commands.add_parser("bench")
+    command.add_argument("--steps", type=int, default=1000)
+    command.add_argument("--seed", type=int, default=None)
+    command.add_argument("--batch_size", type=int, default=100)
+    command.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    if args.command == "bench":
+        return bench(args.steps, args.batch_size, args.repeats, args.seed)
+    data = load_data()
+    classifier = make_classifier(args.model_dir, args.seed, data[0][0])
+    if args.command == "train":
+        return do_train(classifier, data, args.steps, args.batch_size)
+    if args.command == "evaluate":
+        return do_evaluate(classifier, data, args.batch_size)
+    if args.command == "predict":
+        return do_predict(classifier, args.batch_size)
+    out = {}
+    if args.command == "guide":
+        out["train"] = do_train(classifier, data, args.steps, args.batch_size)
+    out["evaluate"] = do_evaluate(classifier, data, args.batch_size)
+    out["predict"] = do_predict(classifier, args.batch_size)
+    out["variables"] = variables(args.model_dir)
+    out["versions"] = {"tensorflow": tf.__version__, "tensorflow-estimator": _estimator_version()}
+    return out
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1:])))
