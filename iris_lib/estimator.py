@@ -331,6 +331,9 @@ class Estimator:
             return int(session.run(built.global_step))
         _check_compatible(path, built.graph, self.model_dir)
         built.saver.restore(session, path)  # logs "Restoring parameters from ..." as the real one did
+        state = tf.train.get_checkpoint_state(self.model_dir)
+        if state is not None:  # keep_checkpoint_max counts the checkpoints of earlier calls too
+            built.saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
         return int(session.run(built.global_step))
 
     def _save(self, session, built: _Built, step: int) -> None:

@@ -8,6 +8,7 @@ orphaned by a restart), so the figures in the book are the figures TensorBoard w
 """
 from __future__ import annotations
 
+import logging
 import shlex
 from pathlib import Path
 from typing import Mapping
@@ -96,7 +97,15 @@ def read_scalars(logdir: str | Path) -> Run:
     if not _event_files_in(logdir):
         raise _no_event_files(logdir)
     acc = ea.EventAccumulator(str(logdir), size_guidance=_SIZE_GUIDANCE)
-    acc.Reload()
+    # Each train() call writes its graph into the event file, as the real Estimator did; TensorBoard's
+    # reader warns on stderr about the repeated graph, which would leak into notebook outputs.
+    reader_logger = logging.getLogger("tensorboard")
+    level = reader_logger.level
+    reader_logger.setLevel(logging.ERROR)
+    try:
+        acc.Reload()
+    finally:
+        reader_logger.setLevel(level)
     tags = acc.Tags()
     run: Run = {}
     for tag in tags[ea.SCALARS]:

@@ -334,3 +334,13 @@ def test_a_model_dir_deleted_and_made_anew_gets_fresh_event_files(tmp_path, iris
     shutil.rmtree(tmp_path / "m")
     make_estimator(tmp_path / "m", columns).train(train_fn(iris), steps=5)
     assert [s for s, _ in scalars(tmp_path / "m")["loss"]] == [1]
+
+
+def test_keep_checkpoint_max_counts_checkpoints_of_earlier_calls(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path, columns, save_checkpoints_steps=5, keep_checkpoint_max=2)
+    for _ in range(3):
+        estimator.train(train_fn(iris), steps=10)
+    kept = sorted(int(f.split("-")[1].split(".")[0]) for f in os.listdir(tmp_path) if f.endswith(".index"))
+    assert kept == [25, 30]
+    state = tf.train.get_checkpoint_state(str(tmp_path))
+    assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["model.ckpt-25", "model.ckpt-30"]

@@ -148,3 +148,16 @@ def test_summarize_reports_points_and_step_range_per_run_and_tag(model_dir):
 def test_tensorboard_command_is_the_guides_command_with_a_quoted_path():
     assert tensorboard_command("/tmp/iris_model") == "tensorboard --logdir=/tmp/iris_model"
     assert tensorboard_command(Path("/tmp/my models/a")) == "tensorboard --logdir='/tmp/my models/a'"
+
+
+def test_reading_a_model_dir_trained_twice_prints_nothing(tmp_path, capfd):
+    from conftest import make_estimator, train_fn
+    from iris_lib import data
+    columns = [tf.compat.v1.feature_column.numeric_column(key=k) for k in data.FEATURE_NAMES]
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(data.load_data()), steps=5)
+    estimator.train(train_fn(data.load_data()), steps=5)
+    capfd.readouterr()
+    scalars = read_scalars(tmp_path)
+    assert list(scalars["loss"]["step"]) == [1, 6]
+    assert capfd.readouterr().err == ""
