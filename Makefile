@@ -38,6 +38,15 @@ execute: venv
 book: venv
 	bash scripts/build_book.sh $(PY)
 
+LEGACY_VENV ?= .venv-legacy
+$(LEGACY_VENV)/.installed: tests/legacy/requirements-legacy.txt scripts/make_legacy_venv.sh
+	LEGACY_VENV=$(LEGACY_VENV) bash scripts/make_legacy_venv.sh
+	touch $@
+
+## Parity with the real tf.estimator (TF 2.15 in a second venv): checkpoints both ways, files, events.
+parity: venv $(LEGACY_VENV)/.installed
+	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_real_estimator.py -q -p no:cacheprovider
+
 bench: venv
 	$(PY) benchmarks/bench_engine.py
 

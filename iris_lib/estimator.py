@@ -363,7 +363,7 @@ class Estimator:
         try:
             while last is None or step < last:
                 want_summary = next_summary is not None and step + 1 >= next_summary
-                want_log = log_every is not None and step >= next_log
+                want_log = (log_every is not None and step >= next_log) or step + 1 == last
                 try:
                     if want_summary:
                         _, loss_value, summary = run_summary()
@@ -377,10 +377,11 @@ class Estimator:
                 step += 1
                 if step == first + 1:
                     _check_global_step_increased(session, built, step)
+                    rate_step, rate_time = step, time.monotonic()  # as StepCounterHook: from the first step
                 if want_summary:
                     writer.add_summary(summary, step)
                     next_summary = step + config.save_summary_steps
-                if want_log:
+                if want_log and log_every is not None and step - 1 >= next_log:
                     now = time.monotonic()
                     if step - 1 == first:
                         logger.info("loss = %s, step = %d", loss_value, step - 1)

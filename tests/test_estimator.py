@@ -85,7 +85,7 @@ def test_train_summaries_follow_save_summary_steps(trained):
     assert {"loss", "accuracy", "global_step/sec"} <= set(train)
     assert [s for s, _ in train["loss"]] == list(range(1, 1000, 100))
     assert [s for s, _ in train["accuracy"]] == list(range(1, 1000, 100))
-    assert [s for s, _ in train["global_step/sec"]] == list(range(100, 1001, 100))
+    assert [s for s, _ in train["global_step/sec"]] == list(range(101, 1000, 100))  # counted from step 1
     assert train["loss"][-1][1] < train["loss"][0][1]
     assert all(rate > 0 for _, rate in train["global_step/sec"])
 
@@ -344,3 +344,10 @@ def test_keep_checkpoint_max_counts_checkpoints_of_earlier_calls(tmp_path, iris,
     assert kept == [25, 30]
     state = tf.train.get_checkpoint_state(str(tmp_path))
     assert [os.path.basename(p) for p in state.all_model_checkpoint_paths] == ["model.ckpt-25", "model.ckpt-30"]
+
+
+def test_final_loss_is_the_last_steps_and_logging_can_be_off(tmp_path, iris, columns, caplog):
+    with caplog.at_level(logging.INFO, logger="tensorflow"):
+        make_estimator(tmp_path, columns, log_step_count_steps=0).train(train_fn(iris), steps=30)
+    assert "Loss for final step: None" not in caplog.text and "Loss for final step: " in caplog.text
+    assert "global_step/sec" not in caplog.text
