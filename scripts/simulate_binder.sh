@@ -32,8 +32,8 @@ git clone --quiet "$REPO" "$WORK/repo"
 git -C "$WORK/repo" checkout --quiet "$REF"
 cd "$WORK/repo"
 step "cloned $(git rev-parse --short HEAD)"
-for shadow in binder .binder environment.yml Pipfile setup.py Dockerfile apt.txt install.R; do
-  [[ ! -e $shadow ]] || fail "$shadow exists: repo2docker would use it instead of (or besides) requirements.txt"
+for shadow in binder .binder environment.yml Pipfile Pipfile.lock Dockerfile; do
+  [[ ! -e $shadow ]] || fail "$shadow exists: repo2docker would build from it and ignore requirements.txt"
 done
 
 # 2. Python from runtime.txt.
