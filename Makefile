@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NBVAL := $(PY) -m pytest --nbval chapters --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: venv test test-lib test-notebooks book execute bench parity lab clean
+.PHONY: venv test test-lib test-notebooks test-browser binder book execute bench parity lab clean
 
 venv: $(STAMP)
 
@@ -46,6 +46,19 @@ $(LEGACY_VENV)/.installed: tests/legacy/requirements-legacy.txt scripts/make_leg
 ## Parity with the real tf.estimator (TF 2.15 in a second venv): checkpoints both ways, files, events.
 parity: venv $(LEGACY_VENV)/.installed
 	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_real_estimator.py -q -p no:cacheprovider
+
+## Real-browser tests: the built book offline in headless chromium, and the explorer live in Voila.
+test-browser: book
+	bash scripts/ensure_chromium.sh
+	IRIS_BROWSER=1 IRIS_BOOK_HTML=_build/html $(PY) -m pytest tests/browser -q -n 2 --dist loadfile -p no:cacheprovider
+
+## A simulated Binder start: clean clone, fresh venv from requirements.txt + runtime.txt, every chapter run.
+binder: venv
+	IRIS_BINDER=1 $(PY) -m pytest tests/test_binder.py -q -p no:cacheprovider
+
+## The chapters in JupyterLab (widgets and %tensorboard work).
+lab: venv
+	$(PY) -m jupyter lab chapters
 
 bench: venv
 	$(PY) benchmarks/bench_engine.py

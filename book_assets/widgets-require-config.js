@@ -5,5 +5,14 @@
 (function () {
   "use strict";
   var bundle = new URL("../vendor/html-manager", document.currentScript.src).href;
-  window.require.config({ paths: { "@jupyter-widgets/html-manager/dist": bundle } });
+  // Both module names under which the bundle asks for its fonts map to the book's copy.
+  window.require.config({ paths: { "@jupyter-widgets/html-manager/dist": bundle, "@jupyter-widgets": bundle } });
+  // The widget library typesets labels with MathJax 2's Hub.Queue; the book loads MathJax 3. A small
+  // adapter hands those requests to MathJax 3 instead of throwing.
+  document.addEventListener("DOMContentLoaded", function () {
+    var mathjax = window.MathJax;
+    if (mathjax && !mathjax.Hub) {
+      mathjax.Hub = { Queue: function (command) { if (mathjax.typesetPromise) mathjax.typesetPromise([command[2]]); } };
+    }
+  });
 })();
