@@ -1,0 +1,545 @@
+"""The hidden_units explorer: change the network, press Train, watch loss and accuracy, compare runs.
+
+`HiddenUnitsExplorer` is a small ipywidgets app around `iris_lib.sweep.train_and_evaluate`: the
+controls become a `TrainingConfig` (through `parse_controls`, which turns any bad input into one
+clear sentence), the guide's `my_model_fn` trains from scratch in a model_dir named from that
+configuration, and the results land in output widgets. Everything a browser would do has a Python
+equivalent (set a control's `.value`, call `train()`), so the tests need no browser, and every
+key widget carries a stable CSS class (`iris-...`) for the tests that do use one.
+
+Design choices, so a reader can predict what happens:
+- Every configuration trains in its own folder, `root_dir/<TrainingConfig.name>` (e.g.
+  `h10-10_Adagrad_lr0.1_b100_n1000_seed7`): a changed architecture never meets an old checkpoint.
+- Pressing Train again with the same configuration starts fresh (the folder is emptied), so the
+  same settings always give the same model and runs compare fairly. Past runs stay in the table.
+- One click is one `Estimator.train()` call: each call builds a new graph, which costs more than
+  1000 steps, so cutting a run into chunks to redraw between them would make it several times
+  slower. Instead the run goes in a worker thread, a probe inside the training step
+  (`iris_lib.sweep.with_step_callback`) reports the step, loss and accuracy, and the main thread
+  moves the progress bar and, once a run lasts more than a second, redraws the live plot.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from iris_lib import data, plots
+from iris_lib.model import OPTIMIZERS, check_hidden_units
+from iris_lib.notebook import BOOK_SEED, MODELS_ROOT
+from iris_lib.sweep import RunResult, TrainingConfig, feature_columns, train_and_evaluate
+from iris_lib.tensorboard import read_run
+
+# Limits that keep a click interactive; larger values are refused with a message, not a long wait.
+MAX_LAYERS = 8
+MAX_UNITS = 1024
+MAX_STEPS = 20_000
+MAX_BATCH_SIZE = 1_000
+POINTS_PER_CURVE = 50  # summaries written per run (save_summary_steps = steps // 50)
+# The live plot is first drawn one second into a run and then at most every REDRAW_SECONDS; the
+# progress bar is updated at every poll. Drawing takes CPU from training (measured: a draw in the
+# middle of a 1000-step run made it 0.4 s slower on the shared 2-core machine), so a run that ends
+# within a second shows only the progress bar and then its final curves.
+FIRST_DRAW_SECONDS = 1.0
+REDRAW_SECONDS = 0.5
+POLL_SECONDS = 0.1
+MAX_COMPARED = 8  # runs drawn in the comparison figure (the table keeps them all)
+
+CSS_CLASSES = {
+    "view": "iris-explorer",
+    "layers": "iris-layers",
+    "units": "iris-units",
+    "hidden_units": "iris-hidden-units",
+    "architecture": "iris-architecture",
+    "optimizer": "iris-optimizer",
+    "learning_rate": "iris-learning-rate",
+    "steps": "iris-steps",
+    "batch_size": "iris-batch-size",
+    "seed": "iris-seed",
+    "train_button": "iris-train",
+    "clear_button": "iris-clear",
+    "progress": "iris-progress",
+    "progress_label": "iris-progress-label",
+    "message": "iris-message",
+    "curves": "iris-plot",
+    "result": "iris-result",
+    "predictions": "iris-predictions",
+    "diagnostics": "iris-diagnostics",
+    "history_table": "iris-history",
+    "comparison": "iris-comparison",
+}
+
+
+class ControlError(ValueError):
+    """A control holds a value the explorer cannot train with; the message names it and the fix."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Controls -> configuration (pure functions, no widgets)
+
+
+def parse_hidden_units(value: str | Sequence[int]) -> tuple[int, ...]:
+    """'10, 10', '[10, 10]' or '10 10' (or a list of ints) -> (10, 10); a ControlError otherwise."""
+    if isinstance(value, str):
+        tokens = [t for t in re.split(r"[\s,;]+", value.strip().strip("[]()")) if t]
+        if not tokens:
+            raise ControlError("hidden_units is empty: give at least one layer size, e.g. 10, 10")
+        units = []
+        for token in tokens:
+            if not re.fullmatch(r"[+-]?\d+", token):
+                raise ControlError(
+                    f"hidden_units: {token!r} is not a whole number; write layer sizes separated by commas, e.g. 10, 10"
+                )
+            units.append(int(token))
+    else:
+        units = list(value)
+    try:
+        units = check_hidden_units(units)
+    except ValueError as error:
+        raise ControlError(str(error)) from None
+    if len(units) > MAX_LAYERS:
+        raise ControlError(f"hidden_units has {len(units)} layers; the explorer trains at most {MAX_LAYERS}")
+    if max(units) > MAX_UNITS:
+        raise ControlError(
+            f"hidden_units: {max(units)} units in one layer is more than the explorer's {MAX_UNITS} "
+            "(bigger layers only make training slow on Iris)"
+        )
+    return tuple(units)
+
+
+def parse_learning_rate(value: str | float) -> float:
+    """'0.1' or 1e-3 -> a positive float; a ControlError for text that is not a number or a rate <= 0."""
+    if isinstance(value, str):
+        try:
+            rate = float(value.strip())
+        except ValueError:
+            raise ControlError(f"learning rate: {value!r} is not a number; try 0.1 (Adagrad) or 0.01 (Adam)") from None
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        rate = float(value)
+    else:
+        raise ControlError(f"learning rate must be a number such as 0.1, got {value!r}")
+    if not np.isfinite(rate) or rate <= 0:
+        raise ControlError(f"learning rate must be a positive number such as 0.1, got {rate:g}")
+    return rate
+
+
+def _whole_number(value, name: str, largest: int) -> int:
+    if isinstance(value, str):
+        if not re.fullmatch(r"\s*[+-]?\d+\s*", value):
+            raise ControlError(f"{name}: {value!r} is not a whole number")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ControlError(f"{name} must be a whole number, got {value!r}")
+    if not 1 <= value <= largest:
+        raise ControlError(f"{name} must be between 1 and {largest}, got {value}")
+    return int(value)
+
+
+def parse_controls(hidden_units: str | Sequence[int], learning_rate: str | float = 0.1, optimizer: str = "Adagrad",
+                   steps: int = 1000, batch_size: int = 100, seed: int = BOOK_SEED) -> TrainingConfig:
+    """The explorer's controls -> a validated `TrainingConfig`, or a ControlError naming the bad control."""
+    if optimizer not in OPTIMIZERS:
+        raise ControlError(f"optimizer {optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
+        raise ControlError(f"seed must be a whole number from 0 to {2**31 - 1}, got {seed!r}")
+    return TrainingConfig(
+        hidden_units=parse_hidden_units(hidden_units),
+        optimizer=optimizer,
+        learning_rate=parse_learning_rate(learning_rate),
+        steps=_whole_number(steps, "training steps", MAX_STEPS),
+        batch_size=_whole_number(batch_size, "batch size", MAX_BATCH_SIZE),
+        seed=int(seed),
+    )
+
+
+def describe_network(hidden_units: Sequence[int], n_inputs: int = len(data.FEATURE_NAMES),
+                     n_classes: int = len(data.SPECIES)) -> str:
+    """'4 -> 10 -> 10 -> 3, 193 weights': the layer sizes and the number of trainable values."""
+    sizes = [n_inputs, *hidden_units, n_classes]
+    weights = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    return f"{' → '.join(str(s) for s in sizes)}, {weights:,} weights"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small helpers: figures into output widgets, HTML
+
+
+def figure_output(fig: Figure, alt: str) -> dict:
+    """A matplotlib figure as one display_data output (PNG), for `Output.outputs`.
+
+    Setting `outputs` directly (instead of `with out: display(fig)`) works from any thread and
+    without a kernel, and the PNG is kept in the saved widget state, so the static book shows it.
+    """
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return {"output_type": "display_data", "data": {"image/png": png, "text/plain": alt}, "metadata": {}}
+
+
+def _table_html(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, border=0, classes="iris-table", escape=True)
+
+
+def _message_html(text: str, kind: str) -> str:
+    colors = {"error": "#b71c1c", "info": "#37474f", "ok": "#1b5e20"}
+    return f'<div style="color:{colors[kind]};white-space:pre-wrap">{html.escape(text)}</div>' if text else ""
+
+
+def example_table(probabilities: np.ndarray) -> pd.DataFrame:
+    """The guide's three examples with the expected species, the predicted one and its probability."""
+    rows = []
+    for i, row in enumerate(np.asarray(probabilities)):
+        best = int(np.argmax(row))
+        rows.append({
+            "example": ", ".join(f"{data.PREDICT_X[k][i]:g}" for k in data.FEATURE_NAMES),
+            "expected": data.EXPECTED[i],
+            "predicted": data.SPECIES[best],
+            "probability": f"{100 * row[best]:.1f}%",
+        })
+    return pd.DataFrame(rows, columns=["example", "expected", "predicted", "probability"])
+
+
+@dataclass
+class RunRecord:
+    """One finished click: the configuration, how it did, and its training curve (from the probe)."""
+
+    number: int
+    result: RunResult
+    final_train_loss: float
+    curve: pd.DataFrame  # step, loss, accuracy
+
+    @property
+    def config(self) -> TrainingConfig:
+        return self.result.config
+
+    @property
+    def label(self) -> str:
+        c = self.config
+        return f"#{self.number} {list(c.hidden_units)} {c.optimizer} {c.learning_rate:g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorer
+
+
+class HiddenUnitsExplorer:
+    """Vary hidden_units (and the optimizer, learning rate, steps, batch size), train, compare.
+
+    Widgets are attributes (`layers`, `units`, `hidden_units`, `optimizer`, `learning_rate`,
+    `steps`, `batch_size`, `seed`, `train_button`, `progress`, `message`, `curves`, `result`,
+    `predictions`, `diagnostics`, `history_table`, `comparison`); `view` is the whole app.
+    `train()` is what the Train button calls; it never raises: problems go to `message`.
+    """
+
+    def __init__(self, root_dir: str | Path | None = None, hidden_units: Sequence[int] = (10, 10),
+                 optimizer: str = "Adagrad", learning_rate: float = 0.1, steps: int = 1000,
+                 batch_size: int = 100, seed: int = BOOK_SEED):
+        self.root_dir = Path(root_dir) if root_dir is not None else MODELS_ROOT / "explorer"
+        self.history: list[RunRecord] = []
+        self.last_error: Exception | None = None
+        self._iris = data.load_data()
+        self._columns = feature_columns(self._iris[0][0])
+        self._syncing = False
+
+        wide = {"description_width": "110px"}
+        layout = widgets.Layout(width="340px")
+        self.layers = widgets.IntSlider(value=len(hidden_units), min=1, max=5, description="hidden layers",
+                                        style=wide, layout=layout)
+        self.units = widgets.IntSlider(value=hidden_units[0], min=1, max=128, description="units per layer",
+                                       style=wide, layout=layout)
+        self.hidden_units = widgets.Text(value=", ".join(str(u) for u in hidden_units), description="hidden_units",
+                                         placeholder="e.g. 10, 10 or 64, 32", style=wide, layout=layout)
+        self.architecture = widgets.HTML()
+        self.optimizer = widgets.Dropdown(options=list(OPTIMIZERS), value=optimizer, description="optimizer",
+                                          style=wide, layout=layout)
+        self.learning_rate = widgets.Text(value=f"{learning_rate:g}", description="learning rate",
+                                          placeholder="e.g. 0.1", style=wide, layout=layout)
+        self.steps = widgets.IntSlider(value=steps, min=100, max=5000, step=100, description="training steps",
+                                       style=wide, layout=layout)
+        self.batch_size = widgets.IntSlider(value=batch_size, min=1, max=120, description="batch size",
+                                            style=wide, layout=layout)
+        self.seed = widgets.IntText(value=seed, description="seed", style=wide, layout=layout)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play",
+                                           tooltip="Train this configuration from scratch in its own model_dir")
+        self.clear_button = widgets.Button(description="Clear runs", tooltip="Forget the table of past runs")
+        self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="progress", style=wide,
+                                            layout=widgets.Layout(width="340px"))
+        self.progress_label = widgets.Label(value="not trained yet")
+        self.message = widgets.HTML()
+        self.curves = widgets.Output()
+        self.result = widgets.HTML()
+        self.predictions = widgets.HTML()
+        self.diagnostics = widgets.Output()
+        self.history_table = widgets.HTML()
+        self.comparison = widgets.Output()
+
+        for name, css in CSS_CLASSES.items():
+            if name != "view":
+                getattr(self, name).add_class(css)
+
+        self.layers.observe(self._on_slider, names="value")
+        self.units.observe(self._on_slider, names="value")
+        self.hidden_units.observe(self._on_text, names="value")
+        self.train_button.on_click(self.train)
+        self.clear_button.on_click(self.clear_history)
+        self._on_text()
+
+        def heading(text: str) -> widgets.HTML:
+            return widgets.HTML(f"<b>{html.escape(text)}</b>")
+
+        controls = widgets.HBox([
+            widgets.VBox([heading("Network (hidden_units)"), self.layers, self.units, self.hidden_units,
+                          self.architecture]),
+            widgets.VBox([heading("Training"), self.optimizer, self.learning_rate, self.steps, self.batch_size,
+                          self.seed]),
+        ])
+        self.view = widgets.VBox([
+            controls,
+            widgets.HBox([self.train_button, self.clear_button, self.progress, self.progress_label]),
+            self.message,
+            heading("Loss and accuracy (orange: training, blue: evaluation on the test set)"),
+            self.curves,
+            self.result,
+            self.predictions,
+            self.diagnostics,
+            heading("Runs so far"),
+            self.history_table,
+            self.comparison,
+        ])
+        self.view.add_class(CSS_CLASSES["view"])
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.view._repr_mimebundle_(**kwargs)
+
+    # ----- controls -----------------------------------------------------------------------------
+
+    def _on_slider(self, _change=None) -> None:
+        """The two sliders write a uniform architecture into the text box (the text is what trains)."""
+        if self._syncing:
+            return
+        self.hidden_units.value = ", ".join([str(self.units.value)] * self.layers.value)
+
+    def _on_text(self, _change=None) -> None:
+        """Check the text at every keystroke: show the network it describes, or what is wrong with it."""
+        try:
+            units = parse_hidden_units(self.hidden_units.value)
+        except ControlError as error:
+            self.architecture.value = _message_html(str(error), "error")
+            return
+        self.architecture.value = _message_html(describe_network(units), "info")
+        self._syncing = True
+        try:
+            if len(units) <= self.layers.max:
+                self.layers.value = len(units)
+            if len(set(units)) == 1 and units[0] <= self.units.max:
+                self.units.value = units[0]
+        finally:
+            self._syncing = False
+
+    def config(self) -> TrainingConfig:
+        """The configuration the controls describe now (a ControlError if one of them is invalid)."""
+        return parse_controls(self.hidden_units.value, self.learning_rate.value, self.optimizer.value,
+                              self.steps.value, self.batch_size.value, self.seed.value)
+
+    def model_dir_for(self, config: TrainingConfig) -> Path:
+        return self.root_dir / config.name
+
+    # ----- training -----------------------------------------------------------------------------
+
+    def train(self, _button=None, draw: bool = True) -> RunRecord | None:
+        """Train the configuration in the controls; what the Train button calls. Never raises.
+
+        `draw=False` skips the figures (the numbers and the table are still updated): useful when
+        code trains several configurations and only the last one's figures will be looked at.
+        """
+        self.last_error = None
+        try:
+            config = self.config()
+        except ControlError as error:
+            self._fail(error, "Cannot train yet: ")
+            return None
+        self.message.value = ""
+        self.train_button.disabled = True
+        try:
+            return self._train(config, draw)
+        except Exception as error:  # a widget must not spill tracebacks: say what failed instead
+            self._fail(error, "Training failed: ")
+            return None
+        finally:
+            self.train_button.disabled = False
+
+    def _fail(self, error: Exception, prefix: str) -> None:
+        self.last_error = error
+        self.message.value = _message_html(prefix + str(error), "error")
+
+    def train_each(self, hidden_units: Sequence[str | Sequence[int]]) -> list[RunRecord | None]:
+        """Train several architectures in turn, as if each were typed in and Train pressed.
+
+        Only the last run draws its figures (the comparison figure shows them all), which keeps a
+        notebook that compares configurations quick to run.
+        """
+        records = []
+        for i, units in enumerate(hidden_units):
+            self.hidden_units.value = units if isinstance(units, str) else ", ".join(str(u) for u in units)
+            records.append(self.train(draw=i == len(hidden_units) - 1))
+        return records
+
+    def _train(self, config: TrainingConfig, draw: bool = True) -> RunRecord:
+        model_dir = self.model_dir_for(config)
+        every = max(1, config.steps // POINTS_PER_CURVE)
+        records: list[tuple[int, float, float]] = []  # appended by the probe, in TensorFlow's thread
+        self.progress.max, self.progress.value = config.steps, 0
+        self.progress_label.value = f"0 / {config.steps} steps"
+        curve_fig = Figure(figsize=(8.0, 3.3), layout="constrained")
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(train_and_evaluate, config, model_dir, self._iris, self._columns,
+                                 lambda step, loss, accuracy: records.append((step, loss, accuracy)), every,
+                                 every)
+            drawn_at, pause = time.perf_counter(), FIRST_DRAW_SECONDS
+            while True:
+                try:
+                    estimator, result = future.result(timeout=POLL_SECONDS)
+                    break
+                except TimeoutError:
+                    pass
+                done = records[-1][0] if records else 0
+                self.progress.value = done
+                self.progress_label.value = (f"{done} / {config.steps} steps" if done < config.steps
+                                             else "evaluating on the test set")
+                if draw and records and time.perf_counter() - drawn_at >= pause:
+                    began = time.perf_counter()
+                    self._draw_live(curve_fig, records[:])
+                    drawn_at = time.perf_counter()
+                    # Drawing competes with training for the CPU: never draw more than half the time.
+                    pause = max(REDRAW_SECONDS, drawn_at - began)
+        self.progress.value = config.steps
+        self.progress_label.value = f"{config.steps} steps in {result.train_seconds:.2f} s"
+
+        if draw:
+            # The final curves come from the event files, read with TensorBoard's reader: orange line, blue dot.
+            plots.plot_training_curves(read_run(model_dir), tags=("loss", "accuracy"), fig=curve_fig)
+            self.curves.outputs = (figure_output(curve_fig, f"loss and accuracy of {config.name}"),)
+
+        curve = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
+        record = RunRecord(number=len(self.history) + 1, result=result,
+                           final_train_loss=float(curve["loss"].iloc[-1]), curve=curve)
+        self.history.append(record)
+        # Cheapest first: the numbers, then the figures that need predictions, then the comparison.
+        self._show_result(record)
+        if draw:
+            self._show_diagnostics(estimator, record)
+        self._show_history(draw)
+        self.progress_label.value = (f"{config.steps} steps in {result.train_seconds:.2f} s, "
+                                     f"{time.perf_counter() - start:.2f} s with the figures")
+        return record
+
+    def _draw_live(self, fig: Figure, records: list[tuple[int, float, float]]) -> None:
+        frame = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
+        run = {tag: pd.DataFrame({"step": frame["step"], "wall_time": 0.0, "value": frame[tag]})
+               for tag in ("loss", "accuracy")}
+        plots.plot_training_curves({"train": run}, tags=("loss", "accuracy"), fig=fig)
+        self.curves.outputs = (figure_output(fig, "loss and accuracy so far"),)
+
+    def _show_result(self, record: RunRecord) -> None:
+        result, config = record.result, record.config
+        n_test = len(self._iris[1][1])
+        self.result.value = (
+            f"<b>Run #{record.number}</b>: hidden_units={list(config.hidden_units)}, {config.optimizer} "
+            f"(learning rate {config.learning_rate:g}), {config.steps} steps of {config.batch_size}: "
+            f"<b>test accuracy {result.accuracy:.3f}</b> ({round(result.accuracy * n_test)} of {n_test}), "
+            f"test loss {result.loss:.3f}, final training loss {record.final_train_loss:.3f}; "
+            f"model_dir <code>{html.escape(result.model_dir)}</code>"
+        )
+
+    def _show_diagnostics(self, estimator, record: RunRecord) -> None:
+        """The guide's three examples, then decision regions in the petal plane and the confusion matrix."""
+        (train_x, train_y), (test_x, test_y) = self._iris
+        extra: dict[str, np.ndarray] = {}
+
+        def predict_proba(grid: dict[str, np.ndarray]) -> np.ndarray:
+            # One predict() call for the grid, the test set and the guide's three examples together:
+            # every call builds a graph and restores the checkpoint, so one call is the fast way.
+            n_grid, n_test = len(next(iter(grid.values()))), len(test_x)
+            features = {key: np.concatenate([np.asarray(grid[key], dtype=np.float64), test_x[key].to_numpy(),
+                                             np.asarray(data.PREDICT_X[key], dtype=np.float64)])
+                        for key in data.FEATURE_NAMES}
+            size = len(features[data.FEATURE_NAMES[0]])
+            batches = estimator.predict(lambda: data.eval_input_fn(features, None, size),
+                                        predict_keys=["probabilities"], yield_single_examples=False)
+            probabilities = np.concatenate([batch["probabilities"] for batch in batches])
+            extra["test"] = probabilities[n_grid:n_grid + n_test]
+            extra["examples"] = probabilities[n_grid + n_test:]
+            return probabilities[:n_grid]
+
+        fig = Figure(figsize=(10.0, 4.2), layout="constrained")
+        regions_ax, matrix_ax = fig.subplots(1, 2, width_ratios=[1.25, 1])
+        plots.plot_decision_regions(predict_proba, train_x, train_y, resolution=60, ax=regions_ax,
+                                    title=f"Decision regions, hidden_units={list(record.config.hidden_units)}")
+        self.predictions.value = "<b>The guide's three examples</b>" + _table_html(example_table(extra["examples"]))
+        plots.plot_confusion_matrix(test_y.to_numpy(), extra["test"].argmax(axis=1), ax=matrix_ax)
+        self.diagnostics.outputs = (figure_output(fig, f"decision regions and confusion matrix, run {record.number}"),)
+
+    def _show_history(self, draw: bool = True) -> None:
+        frame = self.history_frame()
+        shown = frame.assign(**{column: frame[column].map("{:.3f}".format)
+                                for column in ("test_accuracy", "test_loss", "final_train_loss")})
+        self.history_table.value = _table_html(shown.drop(columns=["model_dir", "train_seconds"]))
+        if draw:
+            figure = self._comparison_figure()
+            self.comparison.outputs = (figure_output(figure, "training loss and test accuracy per run"),)
+
+    def _comparison_figure(self) -> Figure:
+        """Every run's training loss on one plot, and the test accuracies as bars: the runs side by side."""
+        records = self.history[-MAX_COMPARED:]
+        fig = Figure(figsize=(10.0, 0.9 + 0.5 * max(3, len(records))), layout="constrained")
+        loss_ax, accuracy_ax = fig.subplots(1, 2)
+        colors = [plots.TENSORBOARD_COLORS[i % len(plots.TENSORBOARD_COLORS)] for i in range(len(records))]
+        for record, color in zip(records, colors):
+            loss_ax.plot(record.curve["step"], plots.smooth(record.curve["loss"], 0.9), color=color, label=record.label)
+        loss_ax.set_xlabel("global step")
+        loss_ax.set_ylabel("training loss (smoothed)")
+        loss_ax.set_yscale("log")
+        loss_ax.legend(fontsize=8, frameon=False)
+        positions = np.arange(len(records))
+        accuracies = [r.result.accuracy for r in records]
+        accuracy_ax.barh(positions, accuracies, color=colors)
+        for y, value in zip(positions, accuracies):
+            accuracy_ax.text(min(value, 0.98), y, f"{value:.3f}", ha="right", va="center", color="white", fontsize=9)
+        accuracy_ax.set_yticks(positions, [r.label for r in records], fontsize=8)
+        accuracy_ax.invert_yaxis()
+        accuracy_ax.set_xlim(0, 1)
+        accuracy_ax.set_xlabel("test accuracy")
+        for ax in (loss_ax, accuracy_ax):
+            ax.spines[["top", "right"]].set_visible(False)
+        return fig
+
+    def history_frame(self) -> pd.DataFrame:
+        """The runs so far, one row each: configuration, test accuracy and loss, final training loss."""
+        columns = ["run", "hidden_units", "optimizer", "learning_rate", "steps", "batch_size", "seed",
+                   "test_accuracy", "test_loss", "final_train_loss", "train_seconds", "model_dir"]
+        rows = [{
+            "run": r.number, "hidden_units": list(r.config.hidden_units), "optimizer": r.config.optimizer,
+            "learning_rate": r.config.learning_rate, "steps": r.config.steps, "batch_size": r.config.batch_size,
+            "seed": r.config.seed, "test_accuracy": r.result.accuracy, "test_loss": r.result.loss,
+            "final_train_loss": r.final_train_loss, "train_seconds": r.result.train_seconds,
+            "model_dir": r.result.model_dir,
+        } for r in self.history]
+        return pd.DataFrame(rows, columns=columns)
+
+    def clear_history(self, _button=None) -> None:
+        """Forget past runs (their model_dirs stay on disk until the same configuration trains again)."""
+        self.history.clear()
+        self.history_table.value = ""
+        self.comparison.outputs = ()
