@@ -437,8 +437,10 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
         elif list(stored[name]) != shape:
             problems.append(f"  {name}: checkpoint {tuple(stored[name])} vs model {tuple(shape)}")
     for name in sorted(set(stored) - set(wanted)):
-        if any(name.startswith(owner + "/") for owner in wanted):
-            continue  # an optimizer slot (e.g. dense/kernel/Adagrad): not part of an eval/predict graph
+        # Optimizer state (dense/kernel/Adagrad, Adam's beta1_power) is not in eval/predict graphs; only a
+        # layer's weights that the model lacks mean another architecture.
+        if not name.endswith(("/kernel", "/bias")):
+            continue
         problems.append(f"  {name}: in the checkpoint {tuple(stored[name])}, not in the model")
     if problems:
         raise CheckpointMismatchError(

@@ -351,3 +351,13 @@ def test_final_loss_is_the_last_steps_and_logging_can_be_off(tmp_path, iris, col
         make_estimator(tmp_path, columns, log_step_count_steps=0).train(train_fn(iris), steps=30)
     assert "Loss for final step: None" not in caplog.text and "Loss for final step: " in caplog.text
     assert "global_step/sec" not in caplog.text
+
+
+@pytest.mark.parametrize("optimizer", ["Adam", "SGD", "RMSProp"])
+def test_models_trained_with_any_optimizer_evaluate_and_predict(tmp_path, iris, columns, optimizer):
+    estimator = Estimator(my_model_fn, model_dir=str(tmp_path), config=RunConfig(tf_random_seed=7), params={
+        "feature_columns": columns, "hidden_units": [10], "n_classes": 3, "optimizer": optimizer,
+        "learning_rate": 0.01})
+    estimator.train(train_fn(iris), steps=20)
+    assert estimator.evaluate(eval_fn(iris))["global_step"] == 20
+    assert len(list(estimator.predict(predict_fn()))) == 3
