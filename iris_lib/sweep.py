@@ -114,22 +114,13 @@ def with_step_callback(model_fn: Callable, on_step: StepCallback | None, every: 
     (measured). The running accuracy is fetched at every step, which updates it at every step: the
     explorer's training accuracy averages every batch so far, not only the batches of the summary
     steps as a plain `my_model_fn` run does. Losses and weights are the same as without the probe.
-
-    It also works around a gap in the engine: Adam keeps two variables of its own (`beta1_power`,
-    `beta2_power`) that no evaluation or prediction graph creates, and the engine's checkpoint check
-    refuses them there. Re-creating them (restored, never used) lets an Adam model be evaluated.
     """
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ValueError(f"every must be a positive whole number of steps, got {every!r}")
 
     def probed_model_fn(features, labels, mode, params):
         spec = model_fn(features, labels, mode, params)
-        if mode != ModeKeys.TRAIN:
-            if params.get("optimizer") == "Adam":
-                for name in ("beta1_power", "beta2_power"):
-                    v1.get_variable(name, shape=[], initializer=v1.zeros_initializer(), trainable=False)
-            return spec
-        if on_step is None:
+        if mode != ModeKeys.TRAIN or on_step is None:
             return spec
         accuracy = _training_accuracy()
         accuracy = tf.constant(np.nan, tf.float32) if accuracy is None else accuracy
