@@ -12,6 +12,7 @@ import copy
 import inspect
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -345,9 +346,13 @@ class Estimator:
     def _train_loop(self, session, built: _Built, summary_op, step: int, last: int | None) -> None:
         """One session run per step; loss, summaries and checkpoints only when due, like the real hooks."""
         config, spec = self._config, built.spec
-        tf.io.write_graph(built.graph.as_graph_def(add_shapes=True), self.model_dir, "graph.pbtxt")
+        graph_def = built.graph.as_graph_def(add_shapes=True)
+        # graph.pbtxt is for people and TensorBoard, never read back here: writing it (text formatting in
+        # Python) overlaps with the training steps, which run in C++ without the GIL.
+        pbtxt = threading.Thread(target=tf.io.write_graph, args=(graph_def, self.model_dir, "graph.pbtxt"))
+        pbtxt.start()
         writer = _summary_writer(self.model_dir)
-        writer.add_graph(built.graph)
+        writer.add_event(v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))  # add_graph
         self._save(session, built, step)
         run_step = session.make_callable(spec.train_op)
         run_logged = session.make_callable([spec.train_op, spec.loss])
@@ -402,6 +407,7 @@ class Estimator:
             logger.info("Loss for final step: %s.", loss_value)
         finally:
             writer.flush()
+            pbtxt.join()
 
 
 # ----- helpers ----------------------------------------------------------------------------------

@@ -248,9 +248,22 @@ def test_checkpoint_index_is_the_same_and_relative(real_run, our_run):
 
 
 def test_train_events_have_the_same_tags_at_the_same_steps(real_run, our_run):
-    real = scalar_steps(real_run[0])
-    assert real["loss"] == real["accuracy"] == list(range(1, STEPS, 100))
-    assert scalar_steps(our_run[0]) == real
+    # The real SummarySaverHook reads global_step in the same Session.run as the train_op, unordered, so
+    # after the first summary it sometimes records step 400 for 401 (seen about one run in three).
+    # Ours records the step after the update, always; the real one's steps are each that or one less.
+    real, ours = scalar_steps(real_run[0]), scalar_steps(our_run[0])
+    assert ours["loss"] == ours["accuracy"] == list(range(1, STEPS, 100))
+    assert set(real) == set(ours)
+    assert ours["global_step/sec"] == list(range(101, STEPS, 100))
+    assert_same_schedule_as_real(real, ours, last_step=STEPS)
+
+
+def assert_same_schedule_as_real(real: dict, ours: dict, last_step: int) -> None:
+    """The real hooks' steps: ours, each possibly one less, sometimes with one more point at the last step."""
+    assert set(real) == set(ours)
+    for tag in ours:
+        assert len(real[tag]) in (len(ours[tag]), len(ours[tag]) + 1), (tag, real[tag], ours[tag])
+        assert all(min(abs(r - o) for o in ours[tag] + [last_step]) <= 1 for r in real[tag]), (tag, real[tag])
 
 
 def test_eval_events_have_the_same_tags_at_the_same_step(real_run, our_run):
@@ -279,4 +292,5 @@ def test_our_engine_continues_training_from_a_real_checkpoint(real_run, iris, le
     assert run_real(legacy_python, "train", str(real), "--steps", str(MORE_STEPS))["global_step"] == STEPS + MORE_STEPS
     assert checkpoint_index(ours) == checkpoint_index(real)
     assert layout(ours) == layout(real)
-    assert scalar_steps(newest_events(ours)) == scalar_steps(newest_events(real))
+    assert_same_schedule_as_real(scalar_steps(newest_events(real)), scalar_steps(newest_events(ours)),
+                                 last_step=STEPS + MORE_STEPS)
