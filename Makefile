@@ -23,9 +23,10 @@ $(STAMP): requirements.txt pyproject.toml
 ## Every test: the library, the notebooks (strict nbval), the offline book build.
 test: test-lib test-notebooks
 
-## The library and book tests, both cores.
+## The library and book tests, both cores (browser tests and parity have their own targets).
 test-lib: venv
-	$(PY) -m pytest tests -q -n 2 --dist loadfile -p no:cacheprovider
+	$(PY) -m pytest tests -q -n 2 --dist loadfile -p no:cacheprovider \
+		--ignore=tests/browser --ignore=tests/test_parity_real_estimator.py
 
 ## Each chapter re-executed and compared output for output with what is stored (strict).
 test-notebooks: venv

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from conftest import make_estimator, predict_fn, eval_fn, train_fn
+from support import make_estimator, predict_fn, eval_fn, train_fn
 from iris_lib import data
 from iris_lib.layers import dense
 from iris_lib.estimator import CheckpointMismatchError, Estimator, EstimatorSpec, ModeKeys, RunConfig

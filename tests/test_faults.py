@@ -8,12 +8,12 @@ import time
 
 import tensorflow as tf
 
-from conftest import eval_fn, make_estimator, train_fn
+from support import eval_fn, make_estimator, train_fn
 
 TRAIN_FOREVER = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
-    from conftest import make_estimator, train_fn
+    from support import make_estimator, train_fn
     from iris_lib import data
     import iris_lib.quiet
     import tensorflow as tf

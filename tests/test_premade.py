@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from conftest import eval_fn, predict_fn, train_fn
+from support import eval_fn, predict_fn, train_fn
 from iris_lib import data
 from iris_lib.estimator import Estimator, RunConfig
 from iris_lib.premade import DEFAULT_LEARNING_RATE, DNNClassifier

@@ -151,7 +151,7 @@ def test_tensorboard_command_is_the_guides_command_with_a_quoted_path():
 
 
 def test_reading_a_model_dir_trained_twice_prints_nothing(tmp_path, capfd):
-    from conftest import make_estimator, train_fn
+    from support import make_estimator, train_fn
     from iris_lib import data
     columns = [tf.compat.v1.feature_column.numeric_column(key=k) for k in data.FEATURE_NAMES]
     estimator = make_estimator(tmp_path, columns)
