@@ -61,7 +61,29 @@ def bench_ours(steps: int, batch_size: int, runs: int, seed: int | None) -> dict
             t3 = time.perf_counter()
         results.append(_run(steps, t0, t1, t2, t3, c1 - c0, result["accuracy"],
                             [data.SPECIES[p["class_ids"][0]] for p in predictions]))
-    return {"engine": f"iris_lib (TF {tf.__version__})", "runs": results}
+    return {"engine": f"iris_lib (TF {tf.__version__})", "runs": results,
+            "explorer": bench_explorer_click(steps, batch_size, runs, seed)}
+
+
+def bench_explorer_click(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
+    """What a reader waits for after pressing Train in the explorer: train + evaluate + predict, then figures."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from iris_lib.widgets import HiddenUnitsExplorer
+
+    with tempfile.TemporaryDirectory() as root:
+        explorer = HiddenUnitsExplorer(root_dir=root, steps=steps, batch_size=batch_size, seed=seed or 7)
+        clicks = {}
+        for draw in (False, True):
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                explorer.train(draw=draw)
+                times.append(time.perf_counter() - t0)
+            assert explorer.last_error is None, explorer.last_error
+            clicks["with_figures_s" if draw else "training_s"] = statistics.median(times[1:] or times)
+    return clicks
 
 
 def bench_keras(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
@@ -152,6 +174,7 @@ def summarize(answer: dict) -> dict:
         "all_predictions_right": all(run["predicted"] == ["Setosa", "Versicolor", "Virginica"]
                                      for run in answer["runs"]),
         "runs": answer["runs"],
+        **({"explorer": answer["explorer"]} if "explorer" in answer else {}),
     }
 
 
@@ -174,6 +197,10 @@ def verdict(summaries: dict[str, dict]) -> list[str]:
     if "ours" in summaries:
         lines.append(f"retrain 1000 steps in a fresh model_dir (warm process; issue 4 wants <= 1 s): "
                      f"{summaries['ours']['retrain_s']:.3f} s")
+        clicks = summaries["ours"].get("explorer")
+        if clicks:
+            lines.append(f"explorer Train click, {clicks['training_s']:.3f} s to train, evaluate and predict; "
+                         f"{clicks['with_figures_s']:.3f} s with its figures redrawn")
     for other in ("real", "keras"):
         if "ours" in summaries and other in summaries:
             for key, what in (("train_s", "train"), ("evaluate_s", "evaluate"), ("predict_s", "predict")):
