@@ -427,8 +427,12 @@ def _saver(config: RunConfig):
 
 
 def _session(graph: tf.Graph):
-    return v1.Session(graph=graph, config=v1.ConfigProto(
-        inter_op_parallelism_threads=1, intra_op_parallelism_threads=1))
+    """A session sized for a tiny model: one thread, and no graph optimization pass (Grappler), which
+    costs more on every call (each call builds a new graph) than it could save on a 4-10-10-3 network:
+    measured, train 0.59 -> 0.49 s, evaluate 0.15 -> 0.11 s, predict 0.09 -> 0.07 s."""
+    config = v1.ConfigProto(inter_op_parallelism_threads=1, intra_op_parallelism_threads=1)
+    config.graph_options.rewrite_options.disable_meta_optimizer = True
+    return v1.Session(graph=graph, config=config)
 
 
 def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
