@@ -59,7 +59,7 @@ binder: venv
 
 ## The chapters in JupyterLab (widgets and %tensorboard work).
 lab: venv
-	$(PY) -m jupyter lab chapters
+	$(PY) -m jupyter lab chapters $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: venv
 	$(PY) benchmarks/bench_engine.py
