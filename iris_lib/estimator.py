@@ -161,10 +161,7 @@ class Estimator:
         with built.graph.as_default():
             v1.summary.scalar("loss", built.spec.loss)
             summary_op = v1.summary.merge_all()
-            built.saver = _saver(self._config)
-            init_op = v1.global_variables_initializer()
-            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
-            built.graph.finalize()
+        init_op, local_init_op = self._finish_graph(built)
         os.makedirs(self.model_dir, exist_ok=True)
         with _session(built.graph) as session:
             step = self._restore_or_init(session, built, init_op)
@@ -183,10 +180,7 @@ class Estimator:
             metrics.setdefault("loss", v1.metrics.mean(built.spec.loss))
             values = {key: value for key, (value, _) in metrics.items()}
             update = v1.group(*(update for _, update in metrics.values()))
-            built.saver = _saver(self._config)
-            init_op = v1.global_variables_initializer()
-            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
-            built.graph.finalize()
+        init_op, local_init_op = self._finish_graph(built)
         with _session(built.graph) as session:
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="evaluate")
             session.run(local_init_op)
@@ -221,11 +215,7 @@ class Estimator:
             if unknown:
                 raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
             predictions = {key: predictions[key] for key in predict_keys}
-        with built.graph.as_default():
-            built.saver = _saver(self._config)
-            init_op = v1.global_variables_initializer()
-            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
-            built.graph.finalize()
+        init_op, local_init_op = self._finish_graph(built)
         with _session(built.graph) as session:
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
             session.run(local_init_op)
@@ -262,6 +252,15 @@ class Estimator:
             features, labels = self._call_input_fn(input_fn, mode)
             spec = self._call_model_fn(features, labels, mode)
         return _Built(graph=graph, spec=spec, global_step=global_step)
+
+    def _finish_graph(self, built: _Built):
+        """Add the saver and the init ops, then freeze the graph: nothing may be added once it runs."""
+        with built.graph.as_default():
+            built.saver = _saver(self._config)
+            init_op = v1.global_variables_initializer()
+            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
+        built.graph.finalize()
+        return init_op, local_init_op
 
     def _call_input_fn(self, input_fn: Callable, mode: str):
         kwargs = {}
