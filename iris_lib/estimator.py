@@ -14,7 +14,7 @@ import os
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 import tensorflow as tf
@@ -98,9 +98,6 @@ class RunConfig:
             if getattr(self, name) is not None and getattr(self, name) < 0:
                 raise ValueError(f"RunConfig: {name} must be >= 0, got {getattr(self, name)}")
 
-    def replace(self, **changes) -> "RunConfig":
-        return RunConfig(**{**self.__dict__, **changes})
-
 
 @dataclass
 class _Built:
@@ -110,7 +107,6 @@ class _Built:
     spec: EstimatorSpec
     global_step: Any
     saver: Any = None
-    extra: dict = field(default_factory=dict)
 
 
 class Estimator:
