@@ -15,7 +15,7 @@ NBVAL := $(PY) -m pytest --nbval chapters --sanitize-with tests/nbval_sanitize.c
 venv: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(PY) || "$$(bash scripts/find_python.sh $(PYTHON))" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
