@@ -2,8 +2,8 @@
 
 This is the reference iris_lib is measured against: the parity tests and the benchmark run it with the
 legacy venv's python (`scripts/make_legacy_venv.sh`), never with the project's. The model function and
-input functions are the guide's, verbatim, under `import tensorflow.compat.v1 as tf`, so `tf.layers`,
-`tf.losses`, `tf.metrics`, `tf.train.AdagradOptimizer` and `tf.estimator` are TensorFlow's own.
+input functions are the guide's, from tests/guide/, run under `import tensorflow.compat.v1 as tf`, so
+`tf.layers`, `tf.losses`, `tf.metrics`, `tf.train.AdagradOptimizer` and `tf.estimator` are TensorFlow's own.
 
 Every subcommand prints one JSON object on stdout (TensorFlow logs go to stderr):
 
@@ -22,100 +22,42 @@ import os
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import pandas as pd  # noqa: E402
 import tensorflow.compat.v1 as tf  # noqa: E402
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "iris_lib" / "data"
-CSV_COLUMN_NAMES = ["SepalLength", "SepalWidth", "PetalLength", "PetalWidth", "Species"]
-SPECIES = ["Setosa", "Versicolor", "Virginica"]
-PREDICT_X = {
-    "SepalLength": [5.1, 5.9, 6.9],
-    "SepalWidth": [3.3, 3.0, 3.1],
-    "PetalLength": [1.7, 4.2, 5.4],
-    "PetalWidth": [0.5, 1.5, 2.1],
-}
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from iris_lib.data import PREDICT_X, SPECIES, load_data  # noqa: E402  (pandas only, no TensorFlow)
+
+GUIDE = REPO / "tests" / "guide"
+OUR_IMPORT, REAL_IMPORT = "import iris_lib.tf1 as tf\n", "import tensorflow.compat.v1 as tf\n"
 
 
-# ----- the guide's iris_data.py and model function, verbatim ---------------------------------------
+# ----- the guide's iris_data.py and model function: the very text our engine runs, on the real tf ----
 
-def load_data(y_name="Species"):
-    """Returns the iris dataset as (train_x, train_y), (test_x, test_y)."""
-    train = pd.read_csv(DATA_DIR / "iris_training.csv", names=CSV_COLUMN_NAMES, header=0)
-    train_x, train_y = train, train.pop(y_name)
-    test = pd.read_csv(DATA_DIR / "iris_test.csv", names=CSV_COLUMN_NAMES, header=0)
-    test_x, test_y = test, test.pop(y_name)
-    return (train_x, train_y), (test_x, test_y)
+def load_guide_module(name: str) -> types.ModuleType:
+    """Run tests/guide/<name>.py with TensorFlow's own tf.compat.v1 in place of iris_lib.tf1.
 
-
-def train_input_fn(features, labels, batch_size):
-    """An input function for training"""
-    # Convert the inputs to a Dataset.
-    dataset = tf.data.Dataset.from_tensor_slices((dict(features), labels))
-    # Shuffle, repeat, and batch the examples.
-    dataset = dataset.shuffle(1000).repeat().batch(batch_size)
-    # Return the dataset.
-    return dataset
+    Both engines then run one copy of the guide's code, differing only in that import line.
+    """
+    path = GUIDE / f"{name}.py"
+    source = path.read_text()
+    if OUR_IMPORT not in source:
+        raise SystemExit(f"{path} no longer has the line {OUR_IMPORT.strip()!r} to swap for the real TensorFlow")
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module  # custom_estimator.py does `import iris_data`
+    exec(compile(source.replace(OUR_IMPORT, REAL_IMPORT), str(path), "exec"), module.__dict__)
+    return module
 
 
-def eval_input_fn(features, labels, batch_size):
-    """An input function for evaluation or prediction"""
-    features = dict(features)
-    if labels is None:
-        # No labels, use only features.
-        inputs = features
-    else:
-        inputs = (features, labels)
-    # Convert the inputs to a Dataset.
-    dataset = tf.data.Dataset.from_tensor_slices(inputs)
-    # Batch the examples
-    assert batch_size is not None, "batch_size must not be None"
-    dataset = dataset.batch(batch_size)
-    # Return the dataset.
-    return dataset
-
-
-def my_model_fn(features, labels, mode, params):
-    """The guide's model function, line for line."""
-    # Use `input_layer` to apply the feature columns.
-    net = tf.feature_column.input_layer(features, params['feature_columns'])
-    # Build the hidden layers, sized according to the 'hidden_units' param.
-    for units in params['hidden_units']:
-        net = tf.layers.dense(net, units=units, activation=tf.nn.relu)
-    # Compute logits (1 per class).
-    logits = tf.layers.dense(net, params['n_classes'], activation=None)
-
-    # Compute predictions.
-    predicted_classes = tf.argmax(logits, 1)
-    if mode == tf.estimator.ModeKeys.PREDICT:
-        predictions = {
-            'class_ids': predicted_classes[:, tf.newaxis],
-            'probabilities': tf.nn.softmax(logits),
-            'logits': logits,
-        }
-        return tf.estimator.EstimatorSpec(mode, predictions=predictions)
-
-    # Compute loss.
-    loss = tf.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
-
-    # Compute evaluation metrics.
-    accuracy = tf.metrics.accuracy(labels=labels,
-                                   predictions=predicted_classes,
-                                   name='acc_op')
-    metrics = {'accuracy': accuracy}
-    tf.summary.scalar('accuracy', accuracy[1])
-    if mode == tf.estimator.ModeKeys.EVAL:
-        return tf.estimator.EstimatorSpec(
-            mode, loss=loss, eval_metric_ops=metrics)
-
-    # Create training op.
-    assert mode == tf.estimator.ModeKeys.TRAIN
-    optimizer = tf.train.AdagradOptimizer(learning_rate=0.1)
-    train_op = optimizer.minimize(loss, global_step=tf.train.get_global_step())
-    return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+iris_data = load_guide_module("iris_data")
+train_input_fn, eval_input_fn = iris_data.train_input_fn, iris_data.eval_input_fn
+my_model_fn = load_guide_module("custom_estimator").my_model
 
 
 # ----- the guide's main, split into the calls the tests and the benchmark need ---------------------
