@@ -24,9 +24,10 @@ def make_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def feature_columns(train_x) -> list:
-    """One numeric column per feature: use each measurement as it is."""
-    return [tf.compat.v1.feature_column.numeric_column(key=key) for key in train_x.keys()]
+def feature_columns(train_x=None) -> list:
+    """One numeric column per feature of `train_x` (default: the four Iris measurements), used as it is."""
+    keys = data.FEATURE_NAMES if train_x is None else train_x.keys()
+    return [tf.compat.v1.feature_column.numeric_column(key=key) for key in keys]
 
 
 def run_guide_program(classifier, args, train, test) -> dict:

@@ -21,6 +21,7 @@ import pandas as pd
 import tensorflow as tf
 
 from iris_lib import data
+from iris_lib.custom_estimator import feature_columns
 from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig
 from iris_lib.model import OPTIMIZERS, check_hidden_units, my_model_fn
 from iris_lib.notebook import BOOK_SEED, MODELS_ROOT
@@ -87,12 +88,6 @@ class RunResult:
     loss: float
     global_step: int
     train_seconds: float
-
-
-def feature_columns(features: pd.DataFrame | None = None) -> list:
-    """One `numeric_column` per measurement, as the guide builds them."""
-    keys = data.FEATURE_NAMES if features is None else list(features.keys())
-    return [v1.feature_column.numeric_column(key=key) for key in keys]
 
 
 def _training_accuracy():

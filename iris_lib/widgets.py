@@ -38,7 +38,8 @@ from matplotlib.figure import Figure
 from iris_lib import data, plots
 from iris_lib.model import OPTIMIZERS, check_hidden_units
 from iris_lib.notebook import BOOK_SEED, MODELS_ROOT
-from iris_lib.sweep import RunResult, TrainingConfig, feature_columns, train_and_evaluate
+from iris_lib.custom_estimator import feature_columns
+from iris_lib.sweep import RunResult, TrainingConfig, train_and_evaluate
 from iris_lib.tensorboard import read_run
 
 # Limits that keep a click interactive; larger values are refused with a message, not a long wait.

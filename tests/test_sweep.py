@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from iris_lib import data, plots
-from iris_lib.sweep import (SWEEP_COLUMNS, TrainingConfig, feature_columns, make_estimator, sweep,
+from iris_lib.custom_estimator import feature_columns
+from iris_lib.sweep import (SWEEP_COLUMNS, TrainingConfig, make_estimator, sweep,
                             train_and_evaluate)
 from iris_lib.tensorboard import read_run
 
