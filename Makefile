@@ -26,7 +26,7 @@ test: test-lib test-notebooks
 ## The library and book tests, both cores (browser tests and parity have their own targets).
 test-lib: venv
 	$(PY) -m pytest tests -q -n 2 --dist loadfile -p no:cacheprovider \
-		--ignore=tests/browser --ignore=tests/test_parity_real_estimator.py
+		--ignore=tests/browser --ignore-glob="tests/test_parity_*.py"
 
 ## Each chapter re-executed and compared output for output with what is stored (strict).
 test-notebooks: venv
@@ -46,7 +46,7 @@ $(LEGACY_VENV)/.installed: tests/legacy/requirements-legacy.txt scripts/make_leg
 
 ## Parity with the real tf.estimator (TF 2.15 in a second venv): checkpoints both ways, files, events.
 parity: venv $(LEGACY_VENV)/.installed
-	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_real_estimator.py -q -p no:cacheprovider
+	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_*.py -q -p no:cacheprovider
 
 ## Real-browser tests: the built book offline in headless chromium, and the explorer live in Voila.
 test-browser: book

@@ -20,83 +20,17 @@ from typing import Any, Callable, Iterator
 import tensorflow as tf
 
 from iris_lib import quiet
+from iris_lib.estimator.export import saved_model as _saved_model
+from iris_lib.estimator.mode_keys import ModeKeys
+from iris_lib.estimator.model_fn import EstimatorSpec
+from iris_lib.estimator.run_config import RunConfig
 
 v1 = tf.compat.v1
 logger = quiet.logger
 
 
-class ModeKeys:
-    """The three reasons the Estimator calls your model_fn (the strings the real one uses)."""
-
-    TRAIN = "train"
-    EVAL = "eval"
-    PREDICT = "infer"
-
-
 class CheckpointMismatchError(ValueError):
     """model_dir holds a checkpoint of a different model (typically: hidden_units changed)."""
-
-
-@dataclass(frozen=True)
-class EstimatorSpec:
-    """What a model_fn returns: everything the Estimator needs for the requested mode.
-
-    Validated up front, as the real one is, so a missing piece fails with a message naming the
-    mode and the field instead of a puzzling error deep inside training.
-    """
-
-    mode: str
-    predictions: Any = None
-    loss: Any = None
-    train_op: Any = None
-    eval_metric_ops: dict | None = None
-
-    def __post_init__(self):
-        need = {
-            ModeKeys.TRAIN: ("loss", "train_op"),
-            ModeKeys.EVAL: ("loss",),
-            ModeKeys.PREDICT: ("predictions",),
-        }
-        if self.mode not in need:
-            raise ValueError(
-                f"EstimatorSpec: unknown mode {self.mode!r}; use ModeKeys.TRAIN, ModeKeys.EVAL or ModeKeys.PREDICT"
-            )
-        for name in need[self.mode]:
-            if getattr(self, name) is None:
-                raise ValueError(
-                    f"EstimatorSpec for mode {self.mode!r} needs {name}=...: "
-                    f"{' and '.join(need[self.mode])} must be given in this mode"
-                )
-        if self.loss is not None and getattr(self.loss, "shape", None) is not None and self.loss.shape.rank not in (0, None):
-            raise ValueError(f"EstimatorSpec: loss must be a scalar, got shape {self.loss.shape}")
-        for key, value in (self.eval_metric_ops or {}).items():
-            if not (isinstance(value, tuple) and len(value) == 2):
-                raise TypeError(
-                    f"EstimatorSpec: eval_metric_ops[{key!r}] must be a (value_op, update_op) pair "
-                    f"such as tf.metrics.accuracy(...) returns, got {type(value).__name__}"
-                )
-
-
-@dataclass
-class RunConfig:
-    """Where and how the Estimator runs; the real one's defaults."""
-
-    model_dir: str | None = None
-    tf_random_seed: int | None = None
-    save_summary_steps: int = 100
-    save_checkpoints_steps: int | None = None
-    save_checkpoints_secs: int | None = None
-    keep_checkpoint_max: int = 5
-    log_step_count_steps: int = 100
-
-    def __post_init__(self):
-        if self.save_checkpoints_steps is not None and self.save_checkpoints_secs is not None:
-            raise ValueError("RunConfig: give save_checkpoints_steps or save_checkpoints_secs, not both")
-        if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
-            self.save_checkpoints_secs = 600
-        for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max"):
-            if getattr(self, name) is not None and getattr(self, name) < 0:
-                raise ValueError(f"RunConfig: {name} must be >= 0, got {getattr(self, name)}")
 
 
 @dataclass
@@ -227,6 +161,36 @@ class Estimator:
                 for i in range(_batch_length(batch)):
                     yield {k: v[i] for k, v in batch.items()} if isinstance(batch, dict) else batch[i]
 
+    def export_saved_model(self, export_dir_base, serving_input_receiver_fn: Callable, assets_extra: dict | None = None,
+                           as_text: bool = False, checkpoint_path: str | None = None,
+                           experimental_mode: str = ModeKeys.PREDICT) -> bytes:
+        """Write a SavedModel of the model_fn in `experimental_mode` with the checkpoint's weights.
+
+        It goes to `export_dir_base/<timestamp>` (returned, as bytes like the real one), with one signature
+        per `export_outputs` entry, `serving_default` always among them; the inputs are the receiver's.
+        """
+        if not serving_input_receiver_fn:
+            raise ValueError("An input_receiver_fn must be defined.")
+        return self.experimental_export_all_saved_models(
+            export_dir_base, {experimental_mode: serving_input_receiver_fn}, assets_extra=assets_extra,
+            as_text=as_text, checkpoint_path=checkpoint_path)
+
+    def export_savedmodel(self, export_dir_base, serving_input_receiver_fn: Callable, assets_extra: dict | None = None,
+                          as_text: bool = False, checkpoint_path: str | None = None,
+                          strip_default_attrs: bool = False) -> bytes:
+        """The TF1 name of `export_saved_model` (deprecated there too); default attributes are always stripped."""
+        logger.warning("export_savedmodel is deprecated: use export_saved_model (same arguments).")
+        return self.export_saved_model(export_dir_base, serving_input_receiver_fn, assets_extra=assets_extra,
+                                       as_text=as_text, checkpoint_path=checkpoint_path)
+
+    def experimental_export_all_saved_models(self, export_dir_base, input_receiver_fn_map: dict,
+                                             assets_extra: dict | None = None, as_text: bool = False,
+                                             checkpoint_path: str | None = None) -> bytes:
+        """One SavedModel with a MetaGraphDef for each mode in `input_receiver_fn_map` ({mode: receiver_fn})."""
+        return _saved_model.export_all_saved_models(
+            self, export_dir_base, input_receiver_fn_map, assets_extra=assets_extra, as_text=as_text,
+            checkpoint_path=checkpoint_path, check_checkpoint=_check_compatible)
+
     def latest_checkpoint(self) -> str | None:
         """Path prefix of the newest checkpoint in model_dir, or None before the first training."""
         return tf.train.latest_checkpoint(self.model_dir)
@@ -267,23 +231,18 @@ class Estimator:
         result = input_fn(**kwargs)
         if isinstance(result, tf.data.Dataset):
             result = v1.data.make_one_shot_iterator(result).get_next()
-        if isinstance(result, tuple) and len(result) == 2:
+        if isinstance(result, (tuple, list)) and len(result) == 2:
             features, labels = result
-        elif isinstance(result, (dict, tf.Tensor)):
+        elif isinstance(result, (dict, tf.Tensor, tf.SparseTensor)):
+            # Features only: labels=None in every mode, as the real engine; the model_fn decides.
             features, labels = result, None
         else:
             raise ValueError(
                 "input_fn must return a tf.data.Dataset of (features, labels) or features, or a "
                 f"(features, labels) tuple, where features is a dict of tensors; got {_describe(result)}"
             )
-        if not isinstance(features, (dict, tf.Tensor)):
+        if not isinstance(features, (dict, tf.Tensor, tf.SparseTensor)):
             raise ValueError(f"input_fn: features must be a dict of tensors (one per feature), got {_describe(features)}")
-        if labels is None and mode != ModeKeys.PREDICT:
-            what = "train()" if mode == ModeKeys.TRAIN else "evaluate()"
-            raise ValueError(
-                f"input_fn returned features without labels, but {what} needs labels: "
-                "return (features, labels), e.g. train_input_fn(train_x, train_y, batch_size)"
-            )
         return features, labels
 
     def _call_model_fn(self, features, labels, mode: str) -> EstimatorSpec:
@@ -294,7 +253,12 @@ class Estimator:
             kwargs["config"] = self._config
         if "labels" not in self._model_fn_args:
             kwargs.pop("labels")
-        spec = self._model_fn(**kwargs)
+        try:
+            spec = self._model_fn(**kwargs)
+        except (TypeError, ValueError, AttributeError) as error:
+            if labels is None and mode != ModeKeys.PREDICT:
+                _explain_missing_labels(error, mode)
+            raise
         if not isinstance(spec, EstimatorSpec):
             raise TypeError(
                 f"model_fn must return an EstimatorSpec, got {type(spec).__name__} in mode {mode!r}"
@@ -520,6 +484,18 @@ def _to_python(value):
 def _batch_length(batch) -> int:
     first = next(iter(batch.values())) if isinstance(batch, dict) else batch
     return len(first)
+
+
+def _explain_missing_labels(error: Exception, mode: str) -> None:
+    """Re-raise a model_fn's failure on labels=None with the likely cause and the fix."""
+    message = (
+        f"{error}\n\nThe input_fn returned features without labels, so the model_fn got labels=None in mode "
+        f"{mode!r} and failed, probably on them: for train() and evaluate() return (features, labels), e.g. "
+        "train_input_fn(train_x, train_y, batch_size), or make the model_fn handle labels=None."
+    )
+    if type(error) in (TypeError, ValueError, AttributeError):
+        raise type(error)(message) from error
+    error.add_note(message.split("\n\n", 1)[1])
 
 
 def _describe(value) -> str:

@@ -1,0 +1,26 @@
+"""`RunConfig`: where and how the Estimator runs, with the real one's defaults."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class RunConfig:
+    """Where and how the Estimator runs; the real one's defaults."""
+
+    model_dir: str | None = None
+    tf_random_seed: int | None = None
+    save_summary_steps: int = 100
+    save_checkpoints_steps: int | None = None
+    save_checkpoints_secs: int | None = None
+    keep_checkpoint_max: int = 5
+    log_step_count_steps: int = 100
+
+    def __post_init__(self):
+        if self.save_checkpoints_steps is not None and self.save_checkpoints_secs is not None:
+            raise ValueError("RunConfig: give save_checkpoints_steps or save_checkpoints_secs, not both")
+        if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
+            self.save_checkpoints_secs = 600
+        for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max"):
+            if getattr(self, name) is not None and getattr(self, name) < 0:
+                raise ValueError(f"RunConfig: {name} must be >= 0, got {getattr(self, name)}")
