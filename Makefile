@@ -8,9 +8,9 @@ VENV ?= .venv-$(notdir $(PYTHON))
 endif
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-NBVAL := $(PY) -m pytest --nbval chapters --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+NBVAL := $(PY) -m pytest --nbval chapters companion --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: venv test test-lib test-notebooks test-browser binder book execute bench parity lab clean
+.PHONY: venv test test-lib test-notebooks test-portable test-browser binder book execute explorer-data bench parity lab clean
 
 venv: $(STAMP)
 
@@ -32,9 +32,22 @@ test-lib: venv
 test-notebooks: venv
 	$(NBVAL) -q -n 2 --dist loadscope
 
-## Re-execute every chapter and store its outputs and widget state.
-execute: venv
-	$(PY) scripts/execute_notebooks.py
+## The same strict nbval under what differs between machines: oneDNN capped to AVX2 and to SSE4.1, a
+## temp dir with a space and a non-ASCII letter, both cores busy (scripts/test_portable.sh says why two runs).
+test-portable: venv
+	bash scripts/test_portable.sh $(NBVAL) -q -n 2 --dist loadscope
+	$(PY) -m pytest tests/test_notebooks.py -q -p no:cacheprovider -k totals
+
+## Re-execute every chapter and store its outputs and widget state; retake chapter 7's TensorBoard screenshot.
+## First the static explorer's grid (explorer-data: resumable, nothing to train when it is up to date).
+execute: venv explorer-data
+	$(PY) scripts/execute_notebooks.py chapters/[0-9][0-9]_*.ipynb companion/*.ipynb
+	bash scripts/ensure_chromium.sh
+	$(PY) scripts/tensorboard_screenshot.py
+
+## Train the static explorer's grid (324 runs, 2 processes, resumable) into book_assets/explorer_grid.js.
+explorer-data: venv
+	$(PY) scripts/build_explorer_grid.py --workers 2
 
 book: venv
 	bash scripts/build_book.sh $(PY)

@@ -62,7 +62,49 @@ def bench_ours(steps: int, batch_size: int, runs: int, seed: int | None) -> dict
         results.append(_run(steps, t0, t1, t2, t3, c1 - c0, result["accuracy"],
                             [data.SPECIES[p["class_ids"][0]] for p in predictions]))
     return {"engine": f"iris_lib (TF {tf.__version__})", "runs": results,
-            "explorer": bench_explorer_click(steps, batch_size, runs, seed)}
+            "explorer": bench_explorer_click(steps, batch_size, runs, seed),
+            "nan_guard": bench_nan_guard(steps, batch_size, max(runs, 5), seed)}
+
+
+def bench_nan_guard(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
+    """The NaN guard's cost: `steps` training steps as the engine ran them before the guard (the train_op
+    alone) and as it runs them now (train_op and loss, then a finiteness check), alternating on one graph
+    and session so only the guard differs. CPU time of the process; the best run of each (least disturbed)."""
+    import math
+
+    from iris_lib import data
+    from iris_lib.custom_estimator import feature_columns
+    from iris_lib.estimator import Estimator, ModeKeys, RunConfig
+    from iris_lib.estimator import estimator as engine
+    from iris_lib.model import my_model_fn
+
+    (train_x, train_y), _ = data.load_data()
+    with tempfile.TemporaryDirectory() as model_dir:
+        estimator = Estimator(model_fn=my_model_fn, model_dir=model_dir, config=RunConfig(tf_random_seed=seed),
+                              params={"feature_columns": feature_columns(train_x), "hidden_units": [10, 10],
+                                      "n_classes": 3})
+        built = estimator._build(lambda: data.train_input_fn(train_x, train_y, batch_size), ModeKeys.TRAIN)
+        init_op, local_init_op = estimator._finish_graph(built)
+        times: dict = {"without_s": [], "with_s": []}
+        with engine._session(built.graph) as session:
+            session.run([init_op, local_init_op])
+            run_step = session.make_callable(built.spec.train_op)
+            run_guarded = session.make_callable([built.spec.train_op, built.spec.loss])
+            for _ in range(runs):
+                t0 = time.process_time()
+                for _ in range(steps):
+                    run_step()
+                t1 = time.process_time()
+                for _ in range(steps):
+                    _, loss = run_guarded()
+                    if not math.isfinite(float(loss)):
+                        raise RuntimeError("the loss diverged during the benchmark")
+                t2 = time.process_time()
+                times["without_s"].append(t1 - t0)
+                times["with_s"].append(t2 - t1)
+    best = {key: min(values) for key, values in times.items()}
+    return {**best, "cost_us_per_step": (best["with_s"] - best["without_s"]) / steps * 1e6,
+            "cost_percent": 100 * (best["with_s"] / best["without_s"] - 1), "runs": times}
 
 
 def bench_explorer_click(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
@@ -175,6 +217,7 @@ def summarize(answer: dict) -> dict:
                                      for run in answer["runs"]),
         "runs": answer["runs"],
         **({"explorer": answer["explorer"]} if "explorer" in answer else {}),
+        **({"nan_guard": answer["nan_guard"]} if "nan_guard" in answer else {}),
     }
 
 
@@ -201,6 +244,10 @@ def verdict(summaries: dict[str, dict]) -> list[str]:
         if clicks:
             lines.append(f"explorer Train click, {clicks['training_s']:.3f} s to train, evaluate and predict; "
                          f"{clicks['with_figures_s']:.3f} s with its figures redrawn")
+        guard = summaries["ours"].get("nan_guard")
+        if guard:
+            lines.append(f"NaN guard (loss fetched and checked every step): {guard['cost_us_per_step']:.1f} us per "
+                         f"step, {guard['cost_percent']:+.1f}% of the training steps' CPU time")
     for other in ("real", "keras"):
         if "ours" in summaries and other in summaries:
             for key, what in (("train_s", "train"), ("evaluate_s", "evaluate"), ("predict_s", "predict")):

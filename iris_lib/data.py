@@ -6,14 +6,19 @@ ever downloaded: the book must work offline.
 """
 from __future__ import annotations
 
+import math
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 CSV_COLUMN_NAMES = ["SepalLength", "SepalWidth", "PetalLength", "PetalWidth", "Species"]
 FEATURE_NAMES = CSV_COLUMN_NAMES[:-1]
 SPECIES = ["Setosa", "Versicolor", "Virginica"]
+
+# Features become float32 tensors: a larger value (1e39, 1e308) would become inf there.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 # The guide's three unlabeled examples and the species a good model predicts for them.
 PREDICT_X = {
@@ -35,11 +40,23 @@ def data_path(name: str) -> Path:
 
 
 def read_iris_csv(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
-    """Read one file in TF's Iris format and check every line, so bad data fails loudly and early."""
+    """Read one file in TF's Iris format and check every line, so bad data fails loudly and early.
+
+    A non-finite cell (`nan`, `inf`) or one beyond float32's range (`1e308`, inf once a tensor) is
+    refused: one such value makes the loss NaN and trains a useless model. A UTF-8 byte-order mark
+    (as Excel writes) is accepted.
+    """
     path = Path(path)
     if not path.is_file():
         raise IrisDataError(f"{path}: file not found (expected an Iris CSV in TensorFlow's format)")
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as error:
+        line = path.read_bytes()[: error.start].count(b"\n") + 1
+        raise IrisDataError(
+            f"{path}: line {line}: the file is not UTF-8 text (byte {error.object[error.start]:#04x} at "
+            f"offset {error.start}); save it as UTF-8 CSV"
+        ) from None
     if not lines:
         raise IrisDataError(f"{path}: line 1: the file is empty")
     header = [h.strip() for h in lines[0].split(",")]
@@ -57,10 +74,7 @@ def read_iris_csv(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
                 f"{path}: line {number}: expected 5 columns ({', '.join(CSV_COLUMN_NAMES)}), "
                 f"got {len(cells)}: {line!r}"
             )
-        try:
-            values = [float(c) for c in cells[:4]]
-        except ValueError:
-            raise IrisDataError(f"{path}: line {number}: a feature is not a number: {line!r}") from None
+        values = [_feature(path, number, column, cell) for column, cell in enumerate(cells[:4], start=1)]
         try:
             label = int(cells[4])
         except ValueError:
@@ -72,10 +86,28 @@ def read_iris_csv(path: str | Path) -> tuple[pd.DataFrame, pd.Series]:
             )
         rows.append(values)
         labels.append(label)
+    if not rows:
+        raise IrisDataError(f"{path}: the file holds a header but no data rows: nothing to train or evaluate on")
     if len(rows) != int(header[0]):
         raise IrisDataError(f"{path}: the header announces {header[0]} rows but the file holds {len(rows)}")
     features = pd.DataFrame(rows, columns=FEATURE_NAMES)
     return features, pd.Series(labels, name="Species", dtype="int64")
+
+
+def _feature(path: Path, line: int, column: int, cell: str) -> float:
+    """One feature cell as a float that stays finite as float32, or an error naming file, line and column."""
+    where = f"{path}: line {line}, column {column} ({FEATURE_NAMES[column - 1]})"
+    try:
+        value = float(cell)
+    except ValueError:
+        raise IrisDataError(f"{where}: a feature is not a number: {cell!r}") from None
+    if not math.isfinite(value):
+        raise IrisDataError(f"{where}: {cell.strip()!r} is not a finite number; a measurement must be a real value")
+    if abs(value) > _FLOAT32_MAX:
+        raise IrisDataError(
+            f"{where}: {cell.strip()!r} is too large for float32 (max {_FLOAT32_MAX:.3g}) and would become inf"
+        )
+    return value
 
 
 def load_data(y_name: str = "Species"):
@@ -89,6 +121,7 @@ def train_input_fn(features, labels, batch_size: int):
     """Training input: shuffle (buffer 1000), repeat forever, batch. The Estimator decides when to stop."""
     import tensorflow as tf
 
+    _check_batch_size(batch_size)
     dataset = tf.data.Dataset.from_tensor_slices((dict(features), labels))
     return dataset.shuffle(1000).repeat().batch(batch_size)
 
@@ -97,7 +130,14 @@ def eval_input_fn(features, labels, batch_size: int):
     """Evaluation or prediction input: one pass, in order, batched. `labels=None` for prediction."""
     import tensorflow as tf
 
-    if batch_size is None:
-        raise ValueError("batch_size must not be None")
+    _check_batch_size(batch_size)
     inputs = dict(features) if labels is None else (dict(features), labels)
     return tf.data.Dataset.from_tensor_slices(inputs).batch(batch_size)
+
+
+def _check_batch_size(batch_size) -> None:
+    """Refuse a batch size tf.data would reject with an obscure error deep inside the Estimator's graph."""
+    if batch_size is None:
+        raise ValueError("batch_size must not be None: pass the number of examples per batch, e.g. 100")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"batch_size must be a positive whole number such as 100, got {batch_size!r}")

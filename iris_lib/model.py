@@ -37,9 +37,18 @@ def check_hidden_units(hidden_units) -> list[int]:
 
 
 def check_feature_keys(features, feature_columns) -> None:
-    """Every feature column needs its key in the features dict; say which are missing and what is there."""
+    """Every feature column needs its key in the features dict; say which are missing and what is there.
+
+    Feature columns look features up by name, so here (and only here: a model_fn may take a plain tensor)
+    features must be a dict; a plain tensor would fail deep inside `input_layer`.
+    """
     if not isinstance(features, dict):
-        return
+        keys = [fc.key for fc in feature_columns if hasattr(fc, "key")]
+        raise TypeError(
+            f"features must be a dict of tensors keyed by the feature columns' keys {keys}, because feature "
+            f"columns look features up by name; the input_fn gave a plain {type(features).__name__}. "
+            "Return (dict(features), labels) from the input_fn, e.g. {'SepalLength': [...], ...}"
+        )
     missing = [fc.key for fc in feature_columns if hasattr(fc, "key") and fc.key not in features]
     if missing:
         raise KeyError(

@@ -328,6 +328,32 @@ def plot_iris(
     return fig
 
 
+def decision_region_grid(train_x: pd.DataFrame, x_feature: str = "PetalLength", y_feature: str = "PetalWidth",
+                         resolution: int = 100) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """The grid `plot_decision_regions` asks a model about: (grid_x, grid_y, {feature: values}).
+
+    A margin around the training data in the (x_feature, y_feature) plane, every other feature at
+    its training mean. Public so a caller can ask the model about the grid ahead of the drawing
+    (the explorer predicts it in the same call as the test set).
+    """
+    for name in (x_feature, y_feature):
+        if name not in train_x.columns:
+            raise ValueError(f"feature {name!r} not in train_x; columns are {list(train_x.columns)}")
+    xs = np.linspace(train_x[x_feature].min() - 0.5, train_x[x_feature].max() + 0.5, resolution)
+    ys = np.linspace(train_x[y_feature].min() - 0.3, train_x[y_feature].max() + 0.3, resolution)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    features = {}
+    for name in train_x.columns:
+        dtype = train_x[name].to_numpy().dtype
+        if name == x_feature:
+            features[name] = grid_x.ravel().astype(dtype)
+        elif name == y_feature:
+            features[name] = grid_y.ravel().astype(dtype)
+        else:
+            features[name] = np.full(grid_x.size, train_x[name].mean(), dtype=dtype)
+    return grid_x, grid_y, features
+
+
 @_styled
 def plot_decision_regions(
     predict_proba_fn: Callable[[dict[str, np.ndarray]], np.ndarray],
@@ -347,21 +373,7 @@ def plot_decision_regions(
     so any model fits: a custom Estimator, the pre-made DNNClassifier, or Keras.
     """
     labels = _class_ids(train_y, len(class_names), "train_y")
-    for name in (x_feature, y_feature):
-        if name not in train_x.columns:
-            raise ValueError(f"feature {name!r} not in train_x; columns are {list(train_x.columns)}")
-    xs = np.linspace(train_x[x_feature].min() - 0.5, train_x[x_feature].max() + 0.5, resolution)
-    ys = np.linspace(train_x[y_feature].min() - 0.3, train_x[y_feature].max() + 0.3, resolution)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    features = {}
-    for name in train_x.columns:
-        dtype = train_x[name].to_numpy().dtype
-        if name == x_feature:
-            features[name] = grid_x.ravel().astype(dtype)
-        elif name == y_feature:
-            features[name] = grid_y.ravel().astype(dtype)
-        else:
-            features[name] = np.full(grid_x.size, train_x[name].mean(), dtype=dtype)
+    grid_x, grid_y, features = decision_region_grid(train_x, x_feature, y_feature, resolution)
     proba = np.asarray(predict_proba_fn(features))
     if proba.shape != (grid_x.size, len(class_names)):
         raise ValueError(

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from iris_lib import data
+from iris_lib import data, quiet
 from iris_lib.custom_estimator import feature_columns
-from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig
+from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig, model_dir_lock
 from iris_lib.model import OPTIMIZERS, check_hidden_units, my_model_fn
 from iris_lib.notebook import BOOK_SEED, MODELS_ROOT
 
@@ -157,6 +157,7 @@ def train_and_evaluate(config: TrainingConfig, model_dir: str | Path, iris=None,
     """
     (train_x, train_y), (test_x, test_y) = iris if iris is not None else data.load_data()
     model_dir = Path(model_dir)
+    model_dir_lock.raise_if_held(str(model_dir))  # never empty a model_dir under a running trainer
     shutil.rmtree(model_dir, ignore_errors=True)
     estimator = make_estimator(config, model_dir, columns, on_step, save_summary_steps, report_every)
     start = time.perf_counter()
@@ -179,12 +180,15 @@ def sweep(layers: Iterable[int] = (1, 2, 3), units: Iterable[int] = (3, 10, 30),
     `root_dir/<configuration name>`; `iris_lib.plots.plot_hidden_units_sweep(df)` draws the table.
     Models train in `workers` threads: TensorFlow runs a step without holding Python's GIL, each
     model has a graph and a session of its own, and the results are the same as one at a time.
+    A value repeated in `layers`, `units` or `seeds` (e.g. `units=(4, 4)`) is trained once, with a
+    warning: two threads would otherwise empty and train the same model_dir at once.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive whole number, got {workers!r}")
     root = Path(root_dir) if root_dir is not None else MODELS_ROOT / "sweep"
     iris = data.load_data()
     columns = feature_columns(iris[0][0])
+    layers, units, seeds = _once("layers", layers), _once("units", units), _once("seeds", seeds)
     configs = [TrainingConfig(hidden_units=(width,) * n_layers, optimizer=optimizer, learning_rate=learning_rate,
                               steps=steps, batch_size=batch_size, seed=seed)
                for n_layers, width, seed in itertools.product(layers, units, seeds)]
@@ -198,3 +202,14 @@ def sweep(layers: Iterable[int] = (1, 2, 3), units: Iterable[int] = (3, 10, 30),
     with ThreadPoolExecutor(max_workers=workers) as pool:
         rows = list(pool.map(run, configs))
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+
+
+def _once(name: str, values: Iterable) -> list:
+    """`values` without repeats, in their order; a repeat is named in a warning."""
+    values = list(values)
+    unique = list(dict.fromkeys(values))
+    if len(unique) < len(values):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        quiet.logger.warning("sweep(): %s lists %s more than once; each configuration is trained once.",
+                             name, ", ".join(map(str, repeated)))
+    return unique

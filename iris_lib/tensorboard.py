@@ -9,7 +9,9 @@ orphaned by a restart), so the figures in the book are the figures TensorBoard w
 from __future__ import annotations
 
 import logging
+import re
 import shlex
+import warnings
 from pathlib import Path
 from typing import Mapping
 
@@ -37,6 +39,25 @@ _SIZE_GUIDANCE = {
 
 class NoEventFilesError(FileNotFoundError):
     """A directory holds no TensorBoard event files; the message says what to do next."""
+
+
+class DamagedEventFileWarning(UserWarning):
+    """An event file holds a corrupted or truncated record: the events after it cannot be read."""
+
+
+class _DamageCollector(logging.Handler):
+    """Collects TensorBoard's 'Truncated record in <file> (<reason>)' notes (it logs them at DEBUG only)."""
+
+    _NOTE = re.compile(r"^Truncated record in (.+?) \((.*)\)$", re.S)
+
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.found: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        match = self._NOTE.match(record.getMessage())
+        if match:
+            self.found.append((match.group(1), match.group(2)))
 
 
 def _event_files_in(directory: Path) -> list[Path]:
@@ -98,14 +119,24 @@ def read_scalars(logdir: str | Path) -> Run:
         raise _no_event_files(logdir)
     acc = ea.EventAccumulator(str(logdir), size_guidance=_SIZE_GUIDANCE)
     # Each train() call writes its graph into the event file, as the real Estimator did; TensorBoard's
-    # reader warns on stderr about the repeated graph, which would leak into notebook outputs.
+    # reader warns on stderr about the repeated graph, which would leak into notebook outputs. Its note
+    # about a damaged file is only a debug message, though: collected here and turned into a warning.
     reader_logger = logging.getLogger("tensorboard")
-    level = reader_logger.level
-    reader_logger.setLevel(logging.ERROR)
+    level, propagate = reader_logger.level, reader_logger.propagate
+    damage = _DamageCollector()
+    reader_logger.setLevel(logging.DEBUG)
+    reader_logger.propagate = False
+    reader_logger.addHandler(damage)
     try:
         acc.Reload()
     finally:
+        reader_logger.removeHandler(damage)
         reader_logger.setLevel(level)
+        reader_logger.propagate = propagate
+    for path, reason in damage.found:
+        warnings.warn(f"{path}: the event file is damaged ({reason}); TensorBoard and this reader skip every "
+                      "event after the damage, so its scalars are missing from the result", DamagedEventFileWarning,
+                      stacklevel=2)
     tags = acc.Tags()
     run: Run = {}
     for tag in tags[ea.SCALARS]:
@@ -127,7 +158,8 @@ def read_scalars(logdir: str | Path) -> Run:
 def read_run(model_dir: str | Path) -> Runs:
     """All runs of an Estimator's model_dir: {'train': {tag: df}, 'eval': {tag: df}, 'eval_<name>': ...}.
 
-    'train' is model_dir itself; runs without event files are left out.
+    'train' is model_dir itself; runs without event files are left out. A damaged event file (a
+    corrupted or truncated record) gives a `DamagedEventFileWarning` naming the file.
     """
     model_dir = Path(model_dir)
     runs = {name: read_scalars(path) for name, path in _run_dirs(model_dir).items()}

@@ -1,29 +1,32 @@
 """`import iris_lib.tf1 as tf`: TensorFlow 1 as the guide knew it, on current TensorFlow.
 
-Everything is `tf.compat.v1` except the two pieces TensorFlow no longer has: `tf.estimator` (our
-engine) and `tf.layers.dense` (ours, with TF1's variable names). With this import the guide's code
-runs unchanged.
+Everything is `tf.compat.v1` except the two pieces TensorFlow no longer has: `tf.estimator` (our engine,
+the TF1 classes: `tf.estimator.DNNClassifier` is the V1 DNNClassifier, as in `tf.compat.v1.estimator`) and
+`tf.layers` (ours, with TF1's variable names). With this import the guide's code runs unchanged. Both are
+module objects; a name the real ones had and iris_lib lacks fails with an AttributeError saying what to use
+instead (`iris_lib.estimator.api`). TF2-era programs (`import tensorflow as tf`) use
+`import iris_lib.estimator_shim` instead.
 """
-from types import SimpleNamespace
-
 from iris_lib import quiet  # noqa: F401  (silences TensorFlow before it is imported)
 
 import tensorflow as _tf
 
-from iris_lib import estimator as _estimator
 from iris_lib import layers as _layers
-from iris_lib import premade as _premade
+from iris_lib.estimator import api as _api
 
 _v1 = _tf.compat.v1
 
-estimator = SimpleNamespace(
-    Estimator=_estimator.Estimator,
-    EstimatorSpec=_estimator.EstimatorSpec,
-    ModeKeys=_estimator.ModeKeys,
-    RunConfig=_estimator.RunConfig,
-    DNNClassifier=_premade.DNNClassifier,
-)
-layers = SimpleNamespace(dense=_layers.dense)
+estimator = _api.ESTIMATOR_V1
+
+_REAL_LAYERS = (
+    "AveragePooling1D AveragePooling2D AveragePooling3D BatchNormalization Conv1D Conv2D Conv2DTranspose Conv3D "
+    "Conv3DTranspose Dense Dropout Flatten InputSpec Layer MaxPooling1D MaxPooling2D MaxPooling3D SeparableConv1D "
+    "SeparableConv2D average_pooling1d average_pooling2d average_pooling3d batch_normalization conv1d conv2d "
+    "conv2d_transpose conv3d conv3d_transpose dense dropout experimental flatten max_pooling1d max_pooling2d "
+    "max_pooling3d separable_conv1d separable_conv2d"
+).split()
+layers = _api.Namespace("tf.layers", {name: ["iris_lib.layers"] for name in _layers.__all__}, _REAL_LAYERS,
+                        "iris_lib's tf.layers: TF1's graph-mode layers with TF1 variable names (iris_lib.layers).")
 
 
 def __getattr__(name):

@@ -1,6 +1,6 @@
 """The hidden_units explorer: change the network, press Train, watch loss and accuracy, compare runs.
 
-`HiddenUnitsExplorer` is a small ipywidgets app around `iris_lib.sweep.train_and_evaluate`: the
+`HiddenUnitsExplorer` is a small ipywidgets app around the book's custom Estimator: the
 controls become a `TrainingConfig` (through `parse_controls`, which turns any bad input into one
 clear sentence), the guide's `my_model_fn` trains from scratch in a model_dir named from that
 configuration, and the results land in output widgets. Everything a browser would do has a Python
@@ -14,9 +14,17 @@ Design choices, so a reader can predict what happens:
   same settings always give the same model and runs compare fairly. Past runs stay in the table.
 - One click is one `Estimator.train()` call: each call builds a new graph, which costs more than
   1000 steps, so cutting a run into chunks to redraw between them would make it several times
-  slower. Instead the run goes in a worker thread, a probe inside the training step
-  (`iris_lib.sweep.with_step_callback`) reports the step, loss and accuracy, and the main thread
-  moves the progress bar and, once a run lasts more than a second, redraws the live plot.
+  slower. Instead a probe inside the training step (`iris_lib.sweep.with_step_callback`) reports
+  the step, loss and accuracy, and the run's thread moves the progress bar and, once a run lasts
+  more than a second, redraws the live plot.
+- A click never blocks the kernel: the run goes in a background thread, so the Stop button's click
+  is handled while it trains. Stop (or a kernel interrupt while code waits in `train()`) ends the
+  run after the current step through the engine's `StopTrainingHook`; the model at that step is
+  saved, evaluated and drawn. A second Train while a run goes is refused with a message.
+- A click is kept short (measured by `make bench`): the figures are made with fixed margins
+  (constrained layout draws each figure twice) and reused, and the decision-region grid, the test
+  set and the guide's examples are predicted in one `predict()` call, in TensorFlow's thread while
+  the curves are drawn.
 """
 from __future__ import annotations
 
@@ -24,6 +32,8 @@ import base64
 import html
 import io
 import re
+import shutil
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -37,9 +47,10 @@ from matplotlib.figure import Figure
 
 from iris_lib import data, plots
 from iris_lib.model import OPTIMIZERS, check_hidden_units
-from iris_lib.notebook import BOOK_SEED, MODELS_ROOT
+from iris_lib.notebook import BOOK_SEED, MODELS_ROOT, shown as shown_path
 from iris_lib.custom_estimator import feature_columns
-from iris_lib.sweep import RunResult, TrainingConfig, train_and_evaluate
+from iris_lib.estimator.hooks import StopTrainingHook
+from iris_lib.sweep import RunResult, TrainingConfig, make_estimator
 from iris_lib.tensorboard import read_run
 
 # Limits that keep a click interactive; larger values are refused with a message, not a long wait.
@@ -56,6 +67,10 @@ FIRST_DRAW_SECONDS = 1.0
 REDRAW_SECONDS = 0.5
 POLL_SECONDS = 0.1
 MAX_COMPARED = 8  # runs drawn in the comparison figure (the table keeps them all)
+REGION_RESOLUTION = 60  # decision regions: a 60 x 60 grid of predictions
+# Fixed margins (fractions of the figure) in place of constrained layout, which draws a figure twice.
+CURVES_MARGINS = {"left": 0.07, "right": 0.98, "bottom": 0.15, "top": 0.91, "wspace": 0.2}
+DIAGNOSTICS_MARGINS = {"left": 0.065, "right": 0.985, "bottom": 0.12, "top": 0.88, "wspace": 0.42}
 
 CSS_CLASSES = {
     "view": "iris-explorer",
@@ -69,6 +84,7 @@ CSS_CLASSES = {
     "batch_size": "iris-batch-size",
     "seed": "iris-seed",
     "train_button": "iris-train",
+    "stop_button": "iris-stop",
     "clear_button": "iris-clear",
     "progress": "iris-progress",
     "progress_label": "iris-progress-label",
@@ -99,9 +115,14 @@ def parse_hidden_units(value: str | Sequence[int]) -> tuple[int, ...]:
         units = []
         for token in tokens:
             if not re.fullmatch(r"[+-]?\d+", token):
+                shown = token if len(token) <= 20 else token[:20] + "…"
                 raise ControlError(
-                    f"hidden_units: {token!r} is not a whole number; write layer sizes separated by commas, e.g. 10, 10"
+                    f"hidden_units: {shown!r} is not a whole number; write layer sizes separated by commas, e.g. 10, 10"
                 )
+            if len(token.lstrip("+-")) > len(str(MAX_UNITS)):  # Python refuses int() of 4300+ digits
+                raise ControlError(
+                    f"hidden_units: a layer of {len(token.lstrip('+-'))} digits is more than the explorer's "
+                    f"{MAX_UNITS} units (bigger layers only make training slow on Iris)")
             units.append(int(token))
     else:
         units = list(value)
@@ -188,6 +209,14 @@ def figure_output(fig: Figure, alt: str) -> dict:
     return {"output_type": "display_data", "data": {"image/png": png, "text/plain": alt}, "metadata": {}}
 
 
+def _fixed_figure(figsize: tuple[float, float], **margins) -> Figure:
+    """A figure with fixed margins: drawn once per save (constrained layout draws twice)."""
+    fig = Figure(figsize=figsize, layout=None)
+    if margins:
+        fig.subplots_adjust(**margins)
+    return fig
+
+
 def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="iris-table", escape=True)
 
@@ -219,6 +248,7 @@ class RunRecord:
     result: RunResult
     final_train_loss: float
     curve: pd.DataFrame  # step, loss, accuracy
+    stopped_at: int | None = None  # the step the Stop button (or an interrupt) ended the run at
 
     @property
     def config(self) -> TrainingConfig:
@@ -238,9 +268,10 @@ class HiddenUnitsExplorer:
     """Vary hidden_units (and the optimizer, learning rate, steps, batch size), train, compare.
 
     Widgets are attributes (`layers`, `units`, `hidden_units`, `optimizer`, `learning_rate`,
-    `steps`, `batch_size`, `seed`, `train_button`, `progress`, `message`, `curves`, `result`,
-    `predictions`, `diagnostics`, `history_table`, `comparison`); `view` is the whole app.
-    `train()` is what the Train button calls; it never raises: problems go to `message`.
+    `steps`, `batch_size`, `seed`, `train_button`, `stop_button`, `progress`, `message`, `curves`,
+    `result`, `predictions`, `diagnostics`, `history_table`, `comparison`); `view` is the whole app.
+    `train()` is what the Train button calls and `stop()` what Stop calls; neither raises: problems
+    go to `message`.
     """
 
     def __init__(self, root_dir: str | Path | None = None, hidden_units: Sequence[int] = (10, 10),
@@ -252,6 +283,16 @@ class HiddenUnitsExplorer:
         self._iris = data.load_data()
         self._columns = feature_columns(self._iris[0][0])
         self._syncing = False
+        self._done = threading.Event()  # clear while a run is in progress
+        self._done.set()
+        self._stop_hook: StopTrainingHook | None = None
+        self._running_config: TrainingConfig | None = None
+        self._record: RunRecord | None = None
+        # Figures are made once and drawn again for every run (fixed layouts: constrained layout draws
+        # each figure twice, and drawing is most of a click's time).
+        self._curves_fig = _fixed_figure((8.0, 3.3))
+        self._diagnostics_fig: Figure | None = None
+        self._region_grid: dict[str, np.ndarray] | None = None
 
         wide = {"description_width": "110px"}
         layout = widgets.Layout(width="340px")
@@ -273,6 +314,8 @@ class HiddenUnitsExplorer:
         self.seed = widgets.IntText(value=seed, description="seed", style=wide, layout=layout)
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play",
                                            tooltip="Train this configuration from scratch in its own model_dir")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True,
+                                          tooltip="End the run at the step it has reached, keep that model")
         self.clear_button = widgets.Button(description="Clear runs", tooltip="Forget the table of past runs")
         self.progress = widgets.IntProgress(value=0, min=0, max=steps, description="progress", style=wide,
                                             layout=widgets.Layout(width="340px"))
@@ -293,6 +336,7 @@ class HiddenUnitsExplorer:
         self.units.observe(self._on_slider, names="value")
         self.hidden_units.observe(self._on_text, names="value")
         self.train_button.on_click(self.train)
+        self.stop_button.on_click(self.stop)
         self.clear_button.on_click(self.clear_history)
         self._on_text()
 
@@ -307,7 +351,8 @@ class HiddenUnitsExplorer:
         ])
         self.view = widgets.VBox([
             controls,
-            widgets.HBox([self.train_button, self.clear_button, self.progress, self.progress_label]),
+            widgets.HBox([self.train_button, self.stop_button, self.clear_button, self.progress,
+                          self.progress_label]),
             self.message,
             heading("Loss and accuracy (orange: training, blue: evaluation on the test set)"),
             self.curves,
@@ -335,7 +380,7 @@ class HiddenUnitsExplorer:
         """Check the text at every keystroke: show the network it describes, or what is wrong with it."""
         try:
             units = parse_hidden_units(self.hidden_units.value)
-        except ControlError as error:
+        except Exception as error:  # noqa: BLE001 - an observer must not raise: show what is wrong
             self.architecture.value = _message_html(str(error), "error")
             return
         self.architecture.value = _message_html(describe_network(units), "info")
@@ -358,31 +403,94 @@ class HiddenUnitsExplorer:
 
     # ----- training -----------------------------------------------------------------------------
 
-    def train(self, _button=None, draw: bool = True) -> RunRecord | None:
+    @property
+    def running(self) -> bool:
+        """True while a run trains, evaluates or draws (in its background thread)."""
+        return not self._done.is_set()
+
+    def train(self, _button=None, draw: bool = True, wait: bool | None = None) -> RunRecord | None:
         """Train the configuration in the controls; what the Train button calls. Never raises.
 
-        `draw=False` skips the figures (the numbers and the table are still updated): useful when
-        code trains several configurations and only the last one's figures will be looked at.
+        The run goes in a background thread, so that the kernel stays free to handle the Stop button
+        while it trains. A click (`_button` given) returns at once; a call from code waits (`wait`
+        defaults to True then) and returns the run's record, or None when the controls are invalid,
+        training failed, or another run is still going (each said in red in `message`). While a call
+        waits, a kernel interrupt (Ctrl-C, Jupyter's stop button) stops the run at its current step,
+        as the Stop button does. `draw=False` skips the figures (the numbers and the table are still
+        updated): useful when code trains several configurations and only the last one's figures
+        will be looked at.
         """
-        self.last_error = None
         try:
-            config = self.config()
-        except ControlError as error:
-            self._fail(error, "Cannot train yet: ")
-            return None
-        self.message.value = ""
-        self.train_button.disabled = True
-        try:
-            return self._train(config, draw)
-        except Exception as error:  # a widget must not spill tracebacks: say what failed instead
+            if self.running:
+                config = self._running_config
+                done = self.progress.value
+                self.message.value = _message_html(
+                    f"Already training {list(config.hidden_units)} ({done} of {config.steps} steps): press Stop to end "
+                    "that run, or wait for it to finish, then press Train again.", "error")
+                return None
+            self.last_error = None
+            try:
+                config = self.config()
+            except ControlError as error:
+                self._fail(error, "Cannot train yet: ")
+                return None
+            self.message.value = ""
+            self._record = None
+            self._stop_hook = StopTrainingHook()
+            self._running_config = config
+            self.stop_button.disabled = False
+            self.train_button.description = "Training…"
+            self._done.clear()
+            try:
+                threading.Thread(target=self._run, args=(config, draw), name="iris-explorer-run", daemon=True).start()
+            except BaseException:
+                self._done.set()
+                self.stop_button.disabled, self.train_button.description = True, "Train"
+                raise
+            return self.wait() if (wait if wait is not None else _button is None) else None
+        except (Exception, KeyboardInterrupt) as error:  # a widget must not spill tracebacks: say what failed
             self._fail(error, "Training failed: ")
             return None
-        finally:
-            self.train_button.disabled = False
 
-    def _fail(self, error: Exception, prefix: str) -> None:
+    def wait(self) -> RunRecord | None:
+        """Wait for the current run to end and return its record; an interrupt meanwhile stops the run."""
+        # An Event, not Thread.join: a KeyboardInterrupt inside join() can leave the Thread reporting
+        # is_alive() False while it still runs (CPython issue 90882).
+        done = self._done
+        try:
+            while not done.wait(POLL_SECONDS):
+                pass
+        except KeyboardInterrupt:  # the kernel was interrupted while a cell waited for this run
+            self.stop()
+            done.wait()
+        return self._record
+
+    def stop(self, _button=None) -> None:
+        """End the current run at the step it has reached (what the Stop button calls); returns at once.
+
+        The engine's stop hook (`iris_lib.estimator.hooks.StopTrainingHook`) ends `train()` after the
+        step in progress and saves a checkpoint there; the run is then evaluated and drawn as usual,
+        and the message says at which step it stopped. Training steps are milliseconds, so the run
+        ends well within a second.
+        """
+        if self.running and self._stop_hook is not None:
+            self._stop_hook.stop()
+            self.progress_label.value = "stopping…"
+
+    def _run(self, config: TrainingConfig, draw: bool) -> None:
+        try:
+            self._record = self._train(config, draw)
+        except Exception as error:  # noqa: BLE001 - reported in the widget, never lost in a thread
+            self._fail(error, "Training failed: ")
+        finally:
+            self.stop_button.disabled = True
+            self.train_button.description = "Train"
+            self._done.set()
+
+    def _fail(self, error: BaseException, prefix: str) -> None:
         self.last_error = error
-        self.message.value = _message_html(prefix + str(error), "error")
+        text = str(error) or type(error).__name__
+        self.message.value = _message_html(prefix + text, "error")
 
     def train_each(self, hidden_units: Sequence[str | Sequence[int]]) -> list[RunRecord | None]:
         """Train several architectures in turn, as if each were typed in and Train pressed.
@@ -396,100 +504,143 @@ class HiddenUnitsExplorer:
             records.append(self.train(draw=i == len(hidden_units) - 1))
         return records
 
+    def _fit(self, config: TrainingConfig, model_dir: Path, on_step, every: int):
+        """Train from scratch with the Stop hook, then evaluate: `train_and_evaluate`, stoppable.
+
+        Returns (estimator, RunResult, the step it stopped at or None). The model_dir is emptied
+        first, so the same settings always give the same model.
+        """
+        (train_x, train_y), (test_x, test_y) = self._iris
+        shutil.rmtree(model_dir, ignore_errors=True)
+        estimator = make_estimator(config, model_dir, self._columns, on_step, save_summary_steps=every,
+                                   report_every=every)
+        start = time.perf_counter()
+        estimator.train(lambda: data.train_input_fn(train_x, train_y, config.batch_size), steps=config.steps,
+                        hooks=[self._stop_hook])
+        seconds = time.perf_counter() - start
+        metrics = estimator.evaluate(lambda: data.eval_input_fn(test_x, test_y, len(test_x)))
+        result = RunResult(config=config, model_dir=str(model_dir), accuracy=float(metrics["accuracy"]),
+                           loss=float(metrics["loss"]), global_step=int(metrics["global_step"]),
+                           train_seconds=seconds)
+        return estimator, result, self._stop_hook.stopped_at
+
     def _train(self, config: TrainingConfig, draw: bool = True) -> RunRecord:
         model_dir = self.model_dir_for(config)
         every = max(1, config.steps // POINTS_PER_CURVE)
         records: list[tuple[int, float, float]] = []  # appended by the probe, in TensorFlow's thread
         self.progress.max, self.progress.value = config.steps, 0
         self.progress_label.value = f"0 / {config.steps} steps"
-        curve_fig = Figure(figsize=(8.0, 3.3), layout="constrained")
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(train_and_evaluate, config, model_dir, self._iris, self._columns,
-                                 lambda step, loss, accuracy: records.append((step, loss, accuracy)), every,
-                                 every)
+            future = pool.submit(self._fit, config, model_dir,
+                                 lambda step, loss, accuracy: records.append((step, loss, accuracy)), every)
             drawn_at, pause = time.perf_counter(), FIRST_DRAW_SECONDS
             while True:
                 try:
-                    estimator, result = future.result(timeout=POLL_SECONDS)
+                    estimator, result, stopped_at = future.result(timeout=POLL_SECONDS)
                     break
                 except TimeoutError:
                     pass
                 done = records[-1][0] if records else 0
-                self.progress.value = done
-                self.progress_label.value = (f"{done} / {config.steps} steps" if done < config.steps
-                                             else "evaluating on the test set")
+                if self.progress.value != done:
+                    self.progress.value = done
+                if not self._stop_hook.event.is_set():
+                    self.progress_label.value = (f"{done} / {config.steps} steps" if done < config.steps
+                                                 else "evaluating on the test set")
                 if draw and records and time.perf_counter() - drawn_at >= pause:
                     began = time.perf_counter()
-                    self._draw_live(curve_fig, records[:])
+                    self._draw_live(records[:])
                     drawn_at = time.perf_counter()
                     # Drawing competes with training for the CPU: never draw more than half the time.
                     pause = max(REDRAW_SECONDS, drawn_at - began)
-        self.progress.value = config.steps
-        self.progress_label.value = f"{config.steps} steps in {result.train_seconds:.2f} s"
-
-        if draw:
-            # The final curves come from the event files, read with TensorBoard's reader: orange line, blue dot.
-            plots.plot_training_curves(read_run(model_dir), tags=("loss", "accuracy"), fig=curve_fig)
-            self.curves.outputs = (figure_output(curve_fig, f"loss and accuracy of {config.name}"),)
+        steps_done = result.global_step
+        self.progress.value = steps_done
+        self.progress_label.value = f"{steps_done} steps in {result.train_seconds:.2f} s"
+        if stopped_at is not None:
+            self.message.value = _message_html(
+                f"Stopped at step {steps_done} of {config.steps}: the model at that step is saved in its model_dir "
+                "and shown below.", "info")
 
         curve = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
         record = RunRecord(number=len(self.history) + 1, result=result,
-                           final_train_loss=float(curve["loss"].iloc[-1]), curve=curve)
+                           final_train_loss=float(curve["loss"].iloc[-1]) if len(curve) else float("nan"),
+                           curve=curve, stopped_at=stopped_at)
         self.history.append(record)
-        # Cheapest first: the numbers, then the figures that need predictions, then the comparison.
+        # Cheapest first: the numbers, then the figures.
         self._show_result(record)
         if draw:
-            self._show_diagnostics(estimator, record)
-        self._show_history(draw)
-        self.progress_label.value = (f"{config.steps} steps in {result.train_seconds:.2f} s, "
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                # TensorFlow predicts (partly without the GIL) while the curves and the comparison are drawn.
+                predicted = pool.submit(self._predict_all, estimator)
+                # The final curves come from the event files, read with TensorBoard's reader: orange line, blue dot.
+                plots.plot_training_curves(read_run(model_dir), tags=("loss", "accuracy"), fig=self._curves_fig)
+                self._curves_fig.subplots_adjust(**CURVES_MARGINS)
+                self.curves.outputs = (figure_output(self._curves_fig, f"loss and accuracy of {config.name}"),)
+                self._show_history(draw)
+                self._show_diagnostics(record, *predicted.result())
+        else:
+            self._show_history(draw)
+        self.progress_label.value = (f"{steps_done} steps in {result.train_seconds:.2f} s, "
                                      f"{time.perf_counter() - start:.2f} s with the figures")
         return record
-
-    def _draw_live(self, fig: Figure, records: list[tuple[int, float, float]]) -> None:
-        frame = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
-        run = {tag: pd.DataFrame({"step": frame["step"], "wall_time": 0.0, "value": frame[tag]})
-               for tag in ("loss", "accuracy")}
-        plots.plot_training_curves({"train": run}, tags=("loss", "accuracy"), fig=fig)
-        self.curves.outputs = (figure_output(fig, "loss and accuracy so far"),)
 
     def _show_result(self, record: RunRecord) -> None:
         result, config = record.result, record.config
         n_test = len(self._iris[1][1])
         self.result.value = (
             f"<b>Run #{record.number}</b>: hidden_units={list(config.hidden_units)}, {config.optimizer} "
-            f"(learning rate {config.learning_rate:g}), {config.steps} steps of {config.batch_size}: "
+            f"(learning rate {config.learning_rate:g}), "
+            + (f"{config.steps} steps" if record.stopped_at is None
+               else f"stopped after {result.global_step} of {config.steps} steps")
+            + f" of {config.batch_size}: "
             f"<b>test accuracy {result.accuracy:.3f}</b> ({round(result.accuracy * n_test)} of {n_test}), "
             f"test loss {result.loss:.3f}, final training loss {record.final_train_loss:.3f}; "
-            f"model_dir <code>{html.escape(result.model_dir)}</code>"
+            f"model_dir <code>{html.escape(shown_path(result.model_dir))}</code>"
         )
 
-    def _show_diagnostics(self, estimator, record: RunRecord) -> None:
+    def _draw_live(self, records: list[tuple[int, float, float]]) -> None:
+        frame = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
+        run = {tag: pd.DataFrame({"step": frame["step"], "wall_time": 0.0, "value": frame[tag]})
+               for tag in ("loss", "accuracy")}
+        plots.plot_training_curves({"train": run}, tags=("loss", "accuracy"), fig=self._curves_fig)
+        self._curves_fig.subplots_adjust(**CURVES_MARGINS)
+        self.curves.outputs = (figure_output(self._curves_fig, "loss and accuracy so far"),)
+
+    def _predict_all(self, estimator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probabilities for the decision-region grid, the test set and the guide's three examples.
+
+        One `predict()` call for all three: every call builds a graph and restores the checkpoint,
+        so one call is the fast way (and gives the same numbers as three calls: tested).
+        """
+        (train_x, _), (test_x, _) = self._iris
+        if self._region_grid is None:
+            self._region_grid = plots.decision_region_grid(train_x, resolution=REGION_RESOLUTION)[2]
+        grid = self._region_grid
+        n_grid, n_test = len(grid[data.FEATURE_NAMES[0]]), len(test_x)
+        features = {key: np.concatenate([np.asarray(grid[key], dtype=np.float64), test_x[key].to_numpy(),
+                                         np.asarray(data.PREDICT_X[key], dtype=np.float64)])
+                    for key in data.FEATURE_NAMES}
+        size = len(features[data.FEATURE_NAMES[0]])
+        batches = estimator.predict(lambda: data.eval_input_fn(features, None, size),
+                                    predict_keys=["probabilities"], yield_single_examples=False)
+        probabilities = np.concatenate([batch["probabilities"] for batch in batches])
+        return probabilities[:n_grid], probabilities[n_grid:n_grid + n_test], probabilities[n_grid + n_test:]
+
+    def _show_diagnostics(self, record: RunRecord, grid_proba: np.ndarray, test_proba: np.ndarray,
+                          example_proba: np.ndarray) -> None:
         """The guide's three examples, then decision regions in the petal plane and the confusion matrix."""
-        (train_x, train_y), (test_x, test_y) = self._iris
-        extra: dict[str, np.ndarray] = {}
-
-        def predict_proba(grid: dict[str, np.ndarray]) -> np.ndarray:
-            # One predict() call for the grid, the test set and the guide's three examples together:
-            # every call builds a graph and restores the checkpoint, so one call is the fast way.
-            n_grid, n_test = len(next(iter(grid.values()))), len(test_x)
-            features = {key: np.concatenate([np.asarray(grid[key], dtype=np.float64), test_x[key].to_numpy(),
-                                             np.asarray(data.PREDICT_X[key], dtype=np.float64)])
-                        for key in data.FEATURE_NAMES}
-            size = len(features[data.FEATURE_NAMES[0]])
-            batches = estimator.predict(lambda: data.eval_input_fn(features, None, size),
-                                        predict_keys=["probabilities"], yield_single_examples=False)
-            probabilities = np.concatenate([batch["probabilities"] for batch in batches])
-            extra["test"] = probabilities[n_grid:n_grid + n_test]
-            extra["examples"] = probabilities[n_grid + n_test:]
-            return probabilities[:n_grid]
-
-        fig = Figure(figsize=(10.0, 4.2), layout="constrained")
+        (train_x, train_y), (_, test_y) = self._iris
+        self.predictions.value = "<b>The guide's three examples</b>" + _table_html(example_table(example_proba))
+        if self._diagnostics_fig is None:
+            self._diagnostics_fig = _fixed_figure((10.0, 4.2))
+        fig = self._diagnostics_fig
+        fig.clear()
         regions_ax, matrix_ax = fig.subplots(1, 2, width_ratios=[1.25, 1])
-        plots.plot_decision_regions(predict_proba, train_x, train_y, resolution=60, ax=regions_ax,
+        plots.plot_decision_regions(lambda _grid: grid_proba, train_x, train_y, resolution=REGION_RESOLUTION,
+                                    ax=regions_ax,
                                     title=f"Decision regions, hidden_units={list(record.config.hidden_units)}")
-        self.predictions.value = "<b>The guide's three examples</b>" + _table_html(example_table(extra["examples"]))
-        plots.plot_confusion_matrix(test_y.to_numpy(), extra["test"].argmax(axis=1), ax=matrix_ax)
+        plots.plot_confusion_matrix(test_y.to_numpy(), test_proba.argmax(axis=1), ax=matrix_ax)
+        fig.subplots_adjust(**DIAGNOSTICS_MARGINS)
         self.diagnostics.outputs = (figure_output(fig, f"decision regions and confusion matrix, run {record.number}"),)
 
     def _show_history(self, draw: bool = True) -> None:
@@ -504,7 +655,9 @@ class HiddenUnitsExplorer:
     def _comparison_figure(self) -> Figure:
         """Every run's training loss on one plot, and the test accuracies as bars: the runs side by side."""
         records = self.history[-MAX_COMPARED:]
-        fig = Figure(figsize=(10.0, 0.9 + 0.5 * max(3, len(records))), layout="constrained")
+        height = 0.9 + 0.5 * max(3, len(records))
+        fig = _fixed_figure((10.0, height), left=0.07, right=0.98, bottom=0.55 / height, top=1 - 0.15 / height,
+                            wspace=0.55)
         loss_ax, accuracy_ax = fig.subplots(1, 2)
         colors = [plots.TENSORBOARD_COLORS[i % len(plots.TENSORBOARD_COLORS)] for i in range(len(records))]
         for record, color in zip(records, colors):

@@ -5,7 +5,8 @@
 #   bash scripts/build_book.sh PYTHON --deps-only   only install the JavaScript (the step that may need the network)
 #
 # PYTHON is an interpreter with jupyter-book installed (make book passes .venv/bin/python).
-# The pages would load require.js, the Jupyter widgets HTML manager and MathJax from CDNs. Instead, the pinned
+# The pages would load require.js, the Jupyter widgets HTML manager and MathJax from CDNs (and the static
+# explorer needs Plotly). Instead, the pinned
 # npm packages (package.json, package-lock.json) are installed into node_modules/ and the files the pages use
 # are copied into _build/offline_assets/vendor/, which _config.yml serves via html_extra_path.
 # npm reaches the registry only when node_modules/ is missing or older than package-lock.json.
@@ -56,6 +57,10 @@ copy_assets() {
   cp "$mj/tex-mml-chtml.js" "$mj/../LICENSE" "$mj/../package.json" "$VENDOR_DIR/mathjax/"
   cp -r "$mj/input" "$mj/ui" "$mj/a11y" "$mj/sre" "$VENDOR_DIR/mathjax/"
   cp -r "$mj/output/chtml" "$VENDOR_DIR/mathjax/output/"
+  # The static explorer's charts (book_assets/static_explorer.js loads it from ../vendor/plotly/).
+  mkdir -p "$VENDOR_DIR/plotly"
+  cp "$nm/plotly.js-cartesian-dist-min/plotly-cartesian.min.js" "$nm/plotly.js-cartesian-dist-min/LICENSE" \
+    "$nm/plotly.js-cartesian-dist-min/package.json" "$VENDOR_DIR/plotly/"
 }
 
 install_js

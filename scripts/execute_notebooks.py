@@ -6,6 +6,7 @@ Usage: python scripts/execute_notebooks.py [chapters/01_*.ipynb ...]
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -15,6 +16,24 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+# TensorFlow's C++ start-up lines, printed on some CPUs (where oneDNN is on by default) before
+# TF_CPP_MIN_LOG_LEVEL is read; they depend on the machine, so they are not part of a chapter.
+TF_STARTUP_LINE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|I0000 |E0000 |W0000 ).*\n?",
+                             re.MULTILINE)
+
+
+def drop_tf_startup_lines(notebook) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stderr":
+                output.text = TF_STARTUP_LINE.sub("", output.text)
+                if not output.text:
+                    continue
+            kept.append(output)
+        cell.outputs = kept
 
 
 def execute(path: Path) -> float:
@@ -23,6 +42,7 @@ def execute(path: Path) -> float:
     NotebookClient(notebook, timeout=600, kernel_name="python3", store_widget_state=True, record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     elapsed = time.perf_counter() - start
+    drop_tf_startup_lines(notebook)
     nbformat.write(notebook, path)
     return elapsed
 

@@ -31,7 +31,14 @@ def test_guide_examples_are_three_test_rows():
     "body, message",
     [
         ("3,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4\n5.0,3.4,1.5,0.2,0\n", "line 3: expected 5 columns"),
-        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,x,1.4,0.2,0\n", "line 3: a feature is not a number"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,x,1.4,0.2,0\n", "line 3, column 2 (SepalWidth): a feature is not a number"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,nan,0.2,0\n", "line 3, column 3 (PetalLength): 'nan' is not a finite"),
+        ("2,4,a,b,c\n5.1,inf,1.4,0.2,0\n4.9,3.0,1.4,0.2,0\n", "line 2, column 2 (SepalWidth): 'inf' is not a finite"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,-Infinity,0\n4.9,3.0,1.4,0.2,0\n", "line 2, column 4 (PetalWidth): '-Infinity'"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n1e308,3.0,1.4,0.2,0\n", "line 3, column 1 (SepalLength): '1e308' is too large"),
+        ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1e39,0.2,0\n", "line 3, column 3 (PetalLength): '1e39' is too large"),
+        ("0,4,a,b,c\n", "holds a header but no data rows"),
+        ("0,4,a,b,c\n\n\n", "holds a header but no data rows"),
         ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,3\n", "line 3: the label 3 is outside 0..2"),
         ("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,one\n", "line 3: the label 'one' is not an integer"),
         ("SepalLength,SepalWidth,PetalLength,PetalWidth,Species\n5.1,3.5,1.4,0.2,0\n", "line 1: expected a header"),
@@ -45,6 +52,23 @@ def test_malformed_csv_names_file_line_and_problem(tmp_path, body, message):
     with pytest.raises(data.IrisDataError) as error:
         data.read_iris_csv(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeff2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,1\n".encode("utf-8"))
+    features, labels = data.read_iris_csv(path)
+    assert features.shape == (2, 4) and list(labels) == [0, 1]
+    assert features["SepalLength"].tolist() == [5.1, 4.9]
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("2,4,a,b,c\n5.1,3.5,1.4,0.2,0\n4.9,3.0,1.4,0.2,1 \xe9t\xe9\n".encode("latin-1"))
+    with pytest.raises(data.IrisDataError) as error:
+        data.read_iris_csv(path)
+    message = str(error.value)
+    assert str(path) in message and "line 3" in message and "not UTF-8" in message and "0xe9" in message
 
 
 def test_missing_csv_is_named(tmp_path):
@@ -71,5 +95,21 @@ def test_eval_input_fn_keeps_order_and_ends(iris):
     assert list(batches[0][1].numpy()) == list(test_y[:20])
     features_only = list(data.eval_input_fn(data.PREDICT_X, None, 100))
     assert isinstance(features_only[0], dict) and features_only[0]["PetalLength"].shape == (3,)
-    with pytest.raises(ValueError, match="batch_size must not be None"):
+    with pytest.raises(ValueError, match="batch_size must not be None: pass the number of examples"):
         data.eval_input_fn(test_x, test_y, None)
+
+
+@pytest.mark.parametrize("batch_size, message", [(None, "must not be None"), (0, "got 0"), (2.5, "got 2.5"),
+                                                 (True, "got True")])
+def test_input_functions_refuse_a_missing_or_bad_batch_size(iris, batch_size, message):
+    (train_x, train_y), _ = iris
+    for input_fn in (data.train_input_fn, data.eval_input_fn):
+        with pytest.raises(ValueError, match=f"batch_size {message}" if batch_size is None else message):
+            input_fn(train_x, train_y, batch_size)
+
+
+def test_input_functions_accept_numpy_integer_batch_sizes(iris):
+    import numpy as np
+
+    (train_x, train_y), _ = iris
+    assert next(iter(data.train_input_fn(train_x, train_y, np.int64(30))))[1].shape == (30,)

@@ -199,15 +199,63 @@ def test_extra_layers_in_the_checkpoint_are_a_mismatch(tmp_path, iris, columns):
         shorter.evaluate(eval_fn(iris))
 
 
-def test_labels_missing_in_train_or_eval_is_refused(tmp_path, iris, columns):
+def test_a_model_fn_failing_on_missing_labels_is_explained(tmp_path, iris, columns):
+    """As the real engine, features without labels reach the model_fn as labels=None; the guide's model_fn
+    then fails inside tf.losses, and the error names the likely cause and the fix."""
     (train_x, _), _ = iris
     estimator = make_estimator(tmp_path, columns)
     features_only = lambda: data.eval_input_fn(train_x, None, 10)  # noqa: E731
-    with pytest.raises(ValueError, match=r"without labels, but train\(\) needs labels"):
-        estimator.train(features_only, steps=1)
-    with pytest.raises(ValueError, match=r"without labels, but evaluate\(\) needs labels"):
-        estimator.evaluate(features_only)
+    for call in (lambda: estimator.train(features_only, steps=1), lambda: estimator.evaluate(features_only)):
+        with pytest.raises((ValueError, TypeError, AttributeError),
+                           match=r"(?s)input_fn returned features without labels, so the model_fn got labels=None"
+                                 r".*return \(features, labels\)"):
+            call()
     assert os.listdir(tmp_path) == []
+
+
+def test_labels_are_optional_the_model_fn_decides(tmp_path, iris, columns):
+    """An input_fn of features only gives labels=None in every mode, e.g. to a model_fn with its own target."""
+    (train_x, _), _ = iris
+    seen = []
+
+    def model_fn(features, labels, mode, params):
+        seen.append((mode, labels))
+        net = v1.feature_column.input_layer(features, params["feature_columns"])
+        reconstruction = dense(net, 4)
+        if mode == ModeKeys.PREDICT:
+            return EstimatorSpec(mode, predictions={"reconstruction": reconstruction})
+        loss = v1.losses.mean_squared_error(net, reconstruction)
+        train_op = v1.train.AdamOptimizer(0.01).minimize(loss, global_step=v1.train.get_global_step())
+        return EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path), params={"feature_columns": columns})
+    features_only = lambda: data.eval_input_fn(train_x, None, 40)  # noqa: E731
+    estimator.train(features_only, steps=3)
+    metrics = estimator.evaluate(features_only)
+    predictions = list(estimator.predict(features_only))
+    assert [(mode, labels) for mode, labels in seen] == [(ModeKeys.TRAIN, None), (ModeKeys.EVAL, None),
+                                                         (ModeKeys.PREDICT, None)]
+    assert metrics["global_step"] == 3 and metrics["loss"] > 0
+    assert len(predictions) == len(train_x) and predictions[0]["reconstruction"].shape == (4,)
+
+
+def test_a_loss_of_shape_1_is_reshaped_and_a_longer_one_refused(tmp_path, iris, columns):
+    def model_fn(features, labels, mode, params):
+        logits = dense(v1.feature_column.input_layer(features, params["feature_columns"]), 3)
+        loss = tf.reshape(v1.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits), [1])
+        if params.get("double"):
+            loss = tf.concat([loss, loss], 0)
+        train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=v1.train.get_global_step())
+        spec = EstimatorSpec(mode, loss=loss, train_op=train_op)
+        assert spec.loss.shape.rank == 0  # as the real EstimatorSpec: tf.reshape(loss, [])
+        return spec
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path / "one"), params={"feature_columns": columns})
+    estimator.train(train_fn(iris), steps=2)
+    assert estimator.evaluate(eval_fn(iris))["loss"] > 0
+    doubled = Estimator(model_fn, model_dir=str(tmp_path / "two"), params={"feature_columns": columns, "double": 1})
+    with pytest.raises(ValueError, match="loss must be a scalar, got shape \\(2,\\)"):
+        doubled.train(train_fn(iris), steps=1)
 
 
 @pytest.mark.parametrize("returned", [[1, 2, 3], (1, 2, 3), "features"])

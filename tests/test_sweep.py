@@ -118,3 +118,36 @@ def test_sweep_in_threads_gives_the_same_table_as_one_model_at_a_time(tmp_path):
     assert threaded.equals(sequential)
     with pytest.raises(ValueError, match="workers must be a positive whole number"):
         sweep(workers=0)
+
+
+def test_a_repeated_configuration_is_trained_once_with_a_warning(tmp_path):
+    import logging
+
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger = logging.getLogger("tensorflow")
+    logger.addHandler(handler)
+    try:
+        repeated = sweep(layers=(1, 1), units=(4, 4), seeds=(3, 3), steps=30, root_dir=tmp_path / "rep", workers=2)
+    finally:
+        logger.removeHandler(handler)
+    once = sweep(layers=(1,), units=(4,), seeds=(3,), steps=30, root_dir=tmp_path / "once", workers=1)
+    assert repeated.equals(once)  # one row, and the model trained as if it were alone
+    assert os.listdir(tmp_path / "rep") == os.listdir(tmp_path / "once")
+    messages = [r.getMessage() for r in records]
+    for name in ("layers", "units", "seeds"):
+        assert any(f"sweep(): {name} lists" in m and "more than once" in m for m in messages), messages
+
+
+def test_train_and_evaluate_never_empties_a_model_dir_that_is_being_trained(tmp_path, iris):
+    from iris_lib.estimator import ModelDirBusyError, model_dir_lock
+
+    model_dir = tmp_path / "busy"
+    config = TrainingConfig(hidden_units=(4,), steps=5)
+    train_and_evaluate(config, model_dir, iris)
+    before = sorted(os.listdir(model_dir))
+    with model_dir_lock.hold(str(model_dir)):  # as another trainer holds it
+        with pytest.raises(ModelDirBusyError, match=f"model_dir {model_dir} is being trained by another thread"):
+            train_and_evaluate(config, model_dir, iris)
+        assert sorted(os.listdir(model_dir)) == sorted(before + [model_dir_lock.LOCK_FILE])

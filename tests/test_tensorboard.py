@@ -161,3 +161,29 @@ def test_reading_a_model_dir_trained_twice_prints_nothing(tmp_path, capfd):
     scalars = read_scalars(tmp_path)
     assert list(scalars["loss"]["step"]) == [1, 6]
     assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("damage, reason", [
+    (lambda raw: raw[:-7], "truncated record"),
+    (lambda raw: raw[:60] + bytes([raw[60] ^ 0xFF]) + raw[61:], "corrupted record"),
+    (lambda raw: b"not an event file at all" * 20, "corrupted record at 0"),
+])
+def test_a_damaged_event_file_is_named_in_a_warning(tmp_path, damage, reason):
+    from iris_lib.tensorboard import DamagedEventFileWarning
+
+    make_model_dir(tmp_path)
+    (event_file,) = list_event_files(tmp_path)["train"]
+    event_file.write_bytes(damage(event_file.read_bytes()))
+    with pytest.warns(DamagedEventFileWarning) as caught:
+        runs = read_run(tmp_path)
+    (warning,) = caught
+    assert str(event_file) in str(warning.message) and reason in str(warning.message)
+    assert runs["eval"]["accuracy"]["value"].tolist() == [pytest.approx(EVAL_VALUES["accuracy"])]  # the rest reads
+
+
+def test_an_intact_model_dir_reads_without_warnings(model_dir):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert set(read_run(model_dir)) == {"train", "eval"}

@@ -1,7 +1,13 @@
 """The hidden_units explorer, driven the way a reader drives it: set the controls, press Train."""
 import base64
 import io
+import os
+import signal
+import threading
+import time
 from pathlib import Path
+
+import numpy as np
 
 import matplotlib.image
 import pytest
@@ -89,7 +95,8 @@ def test_sliders_write_the_hidden_units_text_and_the_text_moves_the_sliders(expl
 
 def test_train_button_trains_and_fills_every_output(explorer):
     explorer.hidden_units.value = "10, 10"
-    explorer.train_button.click()
+    explorer.train_button.click()  # a click starts the run in the background and returns at once
+    explorer.wait()
     assert explorer.last_error is None, explorer.message.value
     (record,) = explorer.history
     assert record.result.global_step == 200 and 0 <= record.result.accuracy <= 1
@@ -148,7 +155,7 @@ def test_a_failure_during_training_is_reported_not_raised(explorer, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(W, "train_and_evaluate", broken)
+    monkeypatch.setattr(W, "make_estimator", broken)
     assert explorer.train() is None
     assert "Training failed: the disk is full" in explorer.message.value
     assert isinstance(explorer.last_error, RuntimeError) and not explorer.train_button.disabled
@@ -186,3 +193,102 @@ def test_train_each_compares_architectures_and_draws_only_the_last(explorer):
     assert explorer.history_frame()["hidden_units"].tolist() == [[3], [8, 8]]
     assert "hidden_units=[8, 8]" in explorer.result.value
     png_of(explorer.curves), png_of(explorer.comparison), png_of(explorer.diagnostics)
+
+
+# ----- issue 9 item 8: a run can be stopped, a second Train is refused, train() never raises -----------
+
+def wait_until(condition, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_huge_number_in_hidden_units_is_a_message_not_an_exception(explorer):
+    explorer.hidden_units.value = "9" * 5000  # int() refuses 4300+ digits: this raised out of the observer
+    assert "more than the explorer&#x27;s 1024 units" in explorer.architecture.value
+    assert explorer.train() is None
+    assert "Cannot train yet" in explorer.message.value and explorer.history == []
+    explorer.hidden_units.value = "x" * 5000
+    assert "is not a whole number" in explorer.architecture.value and len(explorer.architecture.value) < 300
+
+
+def test_stop_ends_the_run_within_a_second_and_keeps_the_model_at_that_step(explorer):
+    explorer.steps.value = 5000
+    explorer.hidden_units.value = "10, 10"
+    explorer.train_button.click()  # returns at once: the kernel is free for the Stop click
+    assert explorer.running and not explorer.stop_button.disabled
+    wait_until(lambda: explorer.progress.value >= 100)
+    stop_hook = explorer._stop_hook
+    clicked = time.monotonic()
+    explorer.stop_button.click()
+    wait_until(lambda: stop_hook.stopped_at is not None, timeout=30)
+    assert time.monotonic() - clicked < 1.0, "training did not end within a second of Stop"
+    record = explorer.wait()
+    assert record is not None and not explorer.running and explorer.stop_button.disabled
+    step = record.result.global_step
+    assert record.stopped_at == step and 100 <= step < 5000
+    model_dir = Path(record.result.model_dir)
+    assert (model_dir / f"model.ckpt-{step}.index").is_file()  # the model at that step is kept
+    assert f"Stopped at step {step} of 5000" in explorer.message.value
+    assert f"stopped after {step} of 5000 steps" in explorer.result.value
+    assert f"{step} steps in" in explorer.progress_label.value
+    assert explorer.history_frame()["steps"].tolist() == [5000]
+    png_of(explorer.curves), png_of(explorer.diagnostics)  # it is evaluated and drawn like any run
+
+
+def test_a_second_train_while_one_runs_is_refused_with_a_message(explorer):
+    explorer.steps.value = 2000
+    explorer.train_button.click()
+    assert explorer.running
+    explorer.hidden_units.value = "3"
+    assert explorer.train() is None  # from code, and from the button
+    explorer.train_button.click()
+    assert "Already training [10, 10]" in explorer.message.value and "press Stop" in explorer.message.value
+    first = explorer.wait()
+    assert first is not None and first.config.hidden_units == (10, 10) and first.stopped_at is None
+    assert len(explorer.history) == 1
+    assert explorer.train() is not None and len(explorer.history) == 2  # once it is done, Train works again
+
+
+def test_a_kernel_interrupt_while_train_waits_stops_the_run_and_returns_it(explorer):
+    explorer.steps.value = 5000
+
+    def interrupt_once_training():
+        wait_until(lambda: explorer.progress.value >= 100)
+        os.kill(os.getpid(), signal.SIGINT)  # what Jupyter's interrupt does to the kernel
+
+    interrupter = threading.Thread(target=interrupt_once_training, daemon=True)
+    interrupter.start()
+    record = explorer.train()  # waits; the KeyboardInterrupt arrives here
+    interrupter.join()
+    assert record is not None, (explorer.message.value, repr(explorer.last_error))
+    assert record.stopped_at is not None and record.result.global_step < 5000
+    assert "Stopped at step" in explorer.message.value and explorer.last_error is None
+
+
+def test_stop_when_nothing_runs_does_nothing(explorer):
+    explorer.stop()
+    explorer.stop_button.click()
+    assert explorer.message.value == "" and explorer.history == []
+
+
+def test_one_predict_call_gives_the_estimators_numbers_for_each_part(explorer):
+    """Grid, test set and examples predicted together equal three separate Estimator.predict calls."""
+    explorer.train(draw=False)
+    record = explorer.history[-1]
+    estimator = W.make_estimator(record.config, record.result.model_dir, explorer._columns)
+    grid, test, examples = explorer._predict_all(estimator)
+    (_, _), (test_x, test_y) = explorer._iris
+
+    def predict(features):
+        n = len(next(iter(features.values())))
+        batches = estimator.predict(lambda: W.data.eval_input_fn(features, None, n), predict_keys=["probabilities"],
+                                    yield_single_examples=False)
+        return np.concatenate([b["probabilities"] for b in batches])
+
+    np.testing.assert_allclose(predict(explorer._region_grid), grid, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(predict({k: test_x[k].to_numpy() for k in W.data.FEATURE_NAMES}), test,
+                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(predict(W.data.PREDICT_X), examples, rtol=0, atol=1e-6)
+    assert (test.argmax(axis=1) == test_y.to_numpy()).mean() == pytest.approx(record.result.accuracy)

@@ -4,12 +4,14 @@
 (checkpoints, `graph.pbtxt`, event files) so the guide's code and its checkpoints keep working. Each call
 builds a fresh graph, restores the latest checkpoint from `model_dir`, runs, and saves, exactly like the
 original. It is lean where the original was slow: one `Session.run` per step, compiled once with
-`make_callable`, and no hooks, so 1000 steps take a fraction of the original's time.
+`make_callable`, so 1000 steps take a fraction of the original's time; SessionRunHooks and saving
+listeners, when given, are called as the original's MonitoredSession called them (`hooks/`).
 """
 from __future__ import annotations
 
 import copy
 import inspect
+import numbers
 import os
 import tempfile
 import threading
@@ -21,6 +23,9 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator.export import saved_model as _saved_model
+from iris_lib.estimator import checkpoint_state, model_dir_lock, summary_writers
+from iris_lib.estimator import nan_guard, warm_starting_util
+from iris_lib.estimator.hooks.hook_runner import HookRunner, TrainHooks, check_hooks
 from iris_lib.estimator.mode_keys import ModeKeys
 from iris_lib.estimator.model_fn import EstimatorSpec
 from iris_lib.estimator.run_config import RunConfig
@@ -47,7 +52,9 @@ class Estimator:
     """Trains, evaluates and predicts with your model_fn, keeping all state in `model_dir`."""
 
     def __init__(self, model_fn: Callable, model_dir: str | None = None, config: RunConfig | None = None,
-                 params: dict | None = None):
+                 params: dict | None = None, warm_start_from=None):
+        """`warm_start_from`: a checkpoint path, a model_dir or a `WarmStartSettings`; used when model_dir has
+        no checkpoint yet (see `warm_starting_util.py`)."""
         if not callable(model_fn):
             raise TypeError(f"model_fn must be a function, got {type(model_fn).__name__}")
         self._model_fn_args = set(inspect.signature(model_fn).parameters)
@@ -59,7 +66,8 @@ class Estimator:
         if params and "params" not in self._model_fn_args:
             raise ValueError(f"params were given but model_fn {model_fn.__name__} has no 'params' argument")
         config = copy.copy(config) if config is not None else RunConfig()
-        if model_dir is not None and config.model_dir is not None and os.fspath(model_dir) != config.model_dir:
+        model_dir = _check_model_dir(model_dir)
+        if model_dir is not None and config.model_dir is not None and model_dir != config.model_dir:
             raise ValueError(f"model_dir={model_dir!r} differs from config.model_dir={config.model_dir!r}")
         model_dir = model_dir if model_dir is not None else config.model_dir
         if model_dir is None:
@@ -69,6 +77,7 @@ class Estimator:
         self._model_fn = model_fn
         self._config = config
         self._params = copy.deepcopy(params or {})
+        self._warm_start_settings = warm_starting_util.settings_from(warm_start_from)
 
     model_dir = property(lambda self: self._config.model_dir)
     config = property(lambda self: self._config)
@@ -77,8 +86,24 @@ class Estimator:
 
     # ----- the public calls ---------------------------------------------------------------------
 
-    def train(self, input_fn: Callable, steps: int | None = None, max_steps: int | None = None) -> "Estimator":
-        """Train until `steps` more steps are done, or until global_step reaches `max_steps`."""
+    @model_dir_lock.training  # one trainer per model_dir: a second one refuses at once (model_dir_lock.py)
+    def train(self, input_fn: Callable, hooks=None, steps: int | None = None, max_steps: int | None = None,
+              saving_listeners=None) -> "Estimator":
+        """Train until `steps` more steps are done, or until global_step reaches `max_steps`.
+
+        `hooks` (SessionRunHooks, plus the EstimatorSpec's training_hooks and training_chief_hooks) and
+        `saving_listeners` (CheckpointSaverListeners) are called as the real engine called them (see
+        `hooks/hook_runner.py` and `_train_loop`); a hook's `run_context.request_stop()` ends training with
+        a checkpoint at that step. A NaN or infinite loss raises `NanLossDuringTrainingError` and saves
+        nothing (`nan_guard.py`). Ctrl-C (KeyboardInterrupt) saves a checkpoint at the interrupted step,
+        if the weights are finite, then re-raises: the real engine lost every step since its last
+        checkpoint (a deliberate improvement).
+        """
+        if isinstance(hooks, numbers.Integral) and not isinstance(hooks, bool):  # train(input_fn, 1000)
+            raise TypeError(f"train(input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None): the "
+                            f"second argument is hooks, as in tf.estimator; write steps={hooks} instead")
+        hooks = check_hooks(hooks)
+        listeners = list(saving_listeners or [])
         _check_steps(steps, "steps")
         _check_steps(max_steps, "max_steps")
         if steps is not None and max_steps is not None:
@@ -88,40 +113,69 @@ class Estimator:
             logger.info("Skipping training since max_steps has already saved.")
             return self
         built = self._build(input_fn, ModeKeys.TRAIN)
+        spec = built.spec
+        hooked = TrainHooks(list(spec.training_chief_hooks), hooks, list(spec.training_hooks), listeners)
         with built.graph.as_default():
-            v1.summary.scalar("loss", built.spec.loss)
+            if self._warm_start_settings is not None and start is None:
+                warm_starting_util.warm_start(self._warm_start_settings)
+            v1.summary.scalar("loss", spec.loss)
+            hooked.begin()  # as MonitoredSession: before the graph is finalized, so hooks may add ops
             summary_op = v1.summary.merge_all()
         init_op, local_init_op = self._finish_graph(built)
         os.makedirs(self.model_dir, exist_ok=True)
-        with _session(built.graph) as session:
+        with _session(built.graph) as session, built.graph.as_default():
             step = self._restore_or_init(session, built, init_op)
             session.run(local_init_op)
+            if start is None and spec.scaffold is not None and spec.scaffold.init_fn is not None:
+                spec.scaffold.init_fn(session)  # as the real Scaffold (it binds itself): only when initialized anew
             last = step + steps if steps is not None else (max_steps if max_steps is not None else None)
-            self._train_loop(session, built, summary_op, step, last)
+            self._train_loop(session, built, summary_op, step, last, hooked)
         return self
 
-    def evaluate(self, input_fn: Callable, steps: int | None = None, name: str | None = None,
-                 checkpoint_path: str | None = None) -> dict:
-        """Run one pass of `input_fn` (or `steps` batches) and return the metrics, `loss` and `global_step`."""
+    def evaluate(self, input_fn: Callable, steps: int | None = None, hooks=None, checkpoint_path: str | None = None,
+                 name: str | None = None) -> dict:
+        """Run one pass of `input_fn` (or `steps` batches) and return the metrics, `loss` and `global_step`.
+
+        An input_fn that yields no batch at all raises a ValueError; the real Estimator returned loss 0.0
+        and accuracy 0.0 without a word, which then looked like a (terrible) result.
+        """
+        hooks = check_hooks(hooks)
         _check_steps(steps, "steps")
+        _check_eval_name(name)
         built = self._build(input_fn, ModeKeys.EVAL)
         with built.graph.as_default():
             metrics = dict(built.spec.eval_metric_ops or {})
             metrics.setdefault("loss", v1.metrics.mean(built.spec.loss))
             values = {key: value for key, (value, _) in metrics.items()}
             update = v1.group(*(update for _, update in metrics.values()))
+            hooked = HookRunner(hooks + list(built.spec.evaluation_hooks))  # the real engine's order
+            hooked.begin()
         init_op, local_init_op = self._finish_graph(built)
-        with _session(built.graph) as session:
+        with _session(built.graph) as session, built.graph.as_default():
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="evaluate")
             session.run(local_init_op)
+            hooked.after_create_session(session)
             run_update = session.make_callable(update)
             done = 0
             while steps is None or done < steps:
                 try:
-                    run_update()
+                    if hooked:
+                        ran = hooked.run(session, update)
+                    else:
+                        run_update()
                 except tf.errors.OutOfRangeError:
                     break
                 done += 1
+                if hooked:
+                    hooked.after_run(ran)
+                    if ran.context.stop_requested:
+                        break
+            if done == 0:
+                raise ValueError(
+                    "evaluate(): input_fn yielded no data, so there is nothing to measure (the real Estimator "
+                    "reported loss 0.0 and accuracy 0.0). Check that the features and labels passed to input_fn "
+                    "are not empty (e.g. a filter that kept no rows).")
+            hooked.end(session)  # before the metrics are read, as the real FinalOpsHook came last
             results = session.run(values)
             results["global_step"] = int(session.run(built.global_step))
         results = {key: _to_python(value) for key, value in results.items()}
@@ -130,36 +184,56 @@ class Estimator:
                     ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
         return results
 
-    def predict(self, input_fn: Callable, predict_keys: list[str] | None = None,
+    def predict(self, input_fn: Callable, predict_keys: list[str] | None = None, hooks=None,
                 checkpoint_path: str | None = None, yield_single_examples: bool = True) -> Iterator:
-        """Yield predictions from the latest (or the given) checkpoint, one example at a time by default."""
-        checkpoint_path = checkpoint_path or self.latest_checkpoint()
-        if checkpoint_path is None:
+        """Yield predictions from the latest (or the given) checkpoint, one example at a time by default.
+
+        `hooks` and the EstimatorSpec's prediction_hooks are called as the real engine did: `end` when the
+        input runs out or a hook requests a stop, not when the caller stops iterating early.
+        """
+        hooks = check_hooks(hooks)
+        if checkpoint_path is None and self.latest_checkpoint() is None:
             raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}. Train it first.")
         built = self._build(input_fn, ModeKeys.PREDICT)
         predictions = built.spec.predictions
-        if predict_keys is not None:
+        if isinstance(predict_keys, str):  # as the real one: a single key
+            predict_keys = [predict_keys]
+        if predict_keys:  # None or [] as the real one: every key
             if not isinstance(predictions, dict):
                 raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
             unknown = sorted(set(predict_keys) - set(predictions))
             if unknown:
                 raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
             predictions = {key: predictions[key] for key in predict_keys}
+        with built.graph.as_default():
+            hooked = HookRunner(hooks + list(built.spec.prediction_hooks))
+            hooked.begin()
         init_op, local_init_op = self._finish_graph(built)
         with _session(built.graph) as session:
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
             session.run(local_init_op)
+            with built.graph.as_default():  # never held across a yield: the caller's graph stays its own
+                hooked.after_create_session(session)
             run_predict = session.make_callable(predictions)
-            while True:
+            stop = False
+            while not stop:
                 try:
-                    batch = run_predict()
+                    if hooked:
+                        with built.graph.as_default():
+                            ran = hooked.run(session, predictions)
+                            hooked.after_run(ran)
+                        batch, stop = ran.results, ran.context.stop_requested
+                    else:
+                        batch = run_predict()
                 except tf.errors.OutOfRangeError:
-                    return
+                    break
                 if not yield_single_examples:
                     yield batch
                     continue
                 for i in range(_batch_length(batch)):
                     yield {k: v[i] for k, v in batch.items()} if isinstance(batch, dict) else batch[i]
+            with built.graph.as_default():
+                hooked.end(session)
 
     def export_saved_model(self, export_dir_base, serving_input_receiver_fn: Callable, assets_extra: dict | None = None,
                            as_text: bool = False, checkpoint_path: str | None = None,
@@ -178,10 +252,14 @@ class Estimator:
     def export_savedmodel(self, export_dir_base, serving_input_receiver_fn: Callable, assets_extra: dict | None = None,
                           as_text: bool = False, checkpoint_path: str | None = None,
                           strip_default_attrs: bool = False) -> bytes:
-        """The TF1 name of `export_saved_model` (deprecated there too); default attributes are always stripped."""
+        """The TF1 name of `export_saved_model` (deprecated there too), PREDICT mode only."""
         logger.warning("export_savedmodel is deprecated: use export_saved_model (same arguments).")
-        return self.export_saved_model(export_dir_base, serving_input_receiver_fn, assets_extra=assets_extra,
-                                       as_text=as_text, checkpoint_path=checkpoint_path)
+        if not serving_input_receiver_fn:
+            raise ValueError("An input_receiver_fn must be defined.")
+        return _saved_model.export_all_saved_models(
+            self, export_dir_base, {ModeKeys.PREDICT: serving_input_receiver_fn}, assets_extra=assets_extra,
+            as_text=as_text, checkpoint_path=checkpoint_path, strip_default_attrs=strip_default_attrs,
+            check_checkpoint=_check_compatible)
 
     def experimental_export_all_saved_models(self, export_dir_base, input_receiver_fn_map: dict,
                                              assets_extra: dict | None = None, as_text: bool = False,
@@ -191,9 +269,17 @@ class Estimator:
             self, export_dir_base, input_receiver_fn_map, assets_extra=assets_extra, as_text=as_text,
             checkpoint_path=checkpoint_path, check_checkpoint=_check_compatible)
 
+    def eval_dir(self, name: str | None = None) -> str:
+        """Where `evaluate(name=name)` writes its event files (read by the early-stopping hooks)."""
+        return os.path.join(self.model_dir, "eval" if not name else "eval_" + name)
+
     def latest_checkpoint(self) -> str | None:
-        """Path prefix of the newest checkpoint in model_dir, or None before the first training."""
-        return tf.train.latest_checkpoint(self.model_dir)
+        """Path prefix of the newest checkpoint in model_dir, or None before the first training.
+
+        Unlike `tf.train.latest_checkpoint`, a damaged newest checkpoint raises `DamagedCheckpointError`
+        instead of answering None (see `checkpoint_state`).
+        """
+        return checkpoint_state.latest(self.model_dir)
 
     def get_variable_names(self) -> list[str]:
         return [name for name, _ in tf.train.list_variables(self._require_checkpoint())]
@@ -216,7 +302,10 @@ class Estimator:
     def _finish_graph(self, built: _Built):
         """Add the saver and the init ops, then freeze the graph: nothing may be added once it runs."""
         with built.graph.as_default():
-            built.saver = _saver(self._config)
+            scaffold = built.spec.scaffold
+            built.saver = scaffold.saver if scaffold is not None and scaffold.saver is not None else _saver(self._config)
+            if built.saver not in v1.get_collection(v1.GraphKeys.SAVERS):  # as the real one: hooks look here
+                v1.add_to_collection(v1.GraphKeys.SAVERS, built.saver)
             init_op = v1.global_variables_initializer()
             local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
         built.graph.finalize()
@@ -281,19 +370,32 @@ class Estimator:
 
     def _restore_or_init(self, session, built: _Built, init_op, checkpoint_path: str | None = None,
                          for_what: str = "train") -> int:
-        """Restore the newest checkpoint (refusing one of another architecture) or initialize anew."""
-        path = checkpoint_path or self.latest_checkpoint()
-        if path is None:
-            if for_what == "evaluate":
-                logger.warning("Could not find trained model in model_dir: %s, running initialization to evaluate.",
-                               self.model_dir)
-            session.run(init_op)
-            return int(session.run(built.global_step))
-        _check_compatible(path, built.graph, self.model_dir)
-        built.saver.restore(session, path)  # logs "Restoring parameters from ..." as the real one did
-        state = tf.train.get_checkpoint_state(self.model_dir)
-        if state is not None:  # keep_checkpoint_max counts the checkpoints of earlier calls too
-            built.saver.recover_last_checkpoints(list(state.all_model_checkpoint_paths))
+        """Restore the newest checkpoint (refusing a damaged one or one of another architecture) or initialize.
+
+        Evaluating or predicting while another process trains is allowed, as with the real Estimator. When
+        that trainer rotates the picked checkpoint away mid-restore, the newest one is restored instead;
+        the real one failed with "a Variable name or other graph key that is missing" (a deliberate fix).
+        """
+        for attempt in range(1, _RESTORE_ATTEMPTS + 1):
+            named = checkpoint_state.named_latest(self.model_dir)
+            try:
+                path = checkpoint_state.check(checkpoint_path) if checkpoint_path else self.latest_checkpoint()
+                if path is None:
+                    if for_what == "evaluate":
+                        logger.warning("Could not find trained model in model_dir: %s, running initialization to "
+                                       "evaluate.", self.model_dir)
+                    session.run(init_op)
+                    return int(session.run(built.global_step))
+                _check_compatible(path, built.graph, self.model_dir)
+                checkpoint_state.restore(session, built.saver, path)  # logs "Restoring parameters from ..."
+                break
+            except (tf.errors.NotFoundError, tf.errors.DataLossError, checkpoint_state.DamagedCheckpointError):
+                rotated = checkpoint_state.named_latest(self.model_dir) != named
+                if checkpoint_path or for_what == "train" or not rotated or attempt == _RESTORE_ATTEMPTS:
+                    raise
+                logger.warning("The checkpoint %s was replaced by a newer one while being restored (another "
+                               "process is training into %s); restoring the newest one.", named, self.model_dir)
+        checkpoint_state.recover_rotation(built.saver, self.model_dir)  # keep_checkpoint_max counts earlier ones
         return int(session.run(built.global_step))
 
     def _save(self, session, built: _Built, step: int) -> None:
@@ -302,8 +404,18 @@ class Estimator:
 
     # ----- the training loop --------------------------------------------------------------------
 
-    def _train_loop(self, session, built: _Built, summary_op, step: int, last: int | None) -> None:
-        """One session run per step; loss, summaries and checkpoints only when due, like the real hooks."""
+    def _train_loop(self, session, built: _Built, summary_op, step: int, last: int | None,
+                    hooked: TrainHooks) -> None:
+        """One session run per step; loss, summaries and checkpoints only when due, like the real hooks.
+
+        Without hooks or saving listeners each step is one `make_callable` run of the train_op and the loss
+        (the NaN guard's one scalar). With them, each step runs through `hooked` (their fetches, feeds and
+        RunOptions joined into the same `Session.run`), and the engine's duties sit among the hooks' calls
+        where the real engine's own hooks sat: checkpoint (and its listeners), training_chief_hooks,
+        summaries and global_step/sec, train(hooks=), the NaN guard and the loss log, training_hooks.
+        Deliberately unlike the real engine, the NaN guard is checked before a checkpoint due on the same
+        step (so a diverged state is never saved) and Ctrl-C saves the interrupted step.
+        """
         config, spec = self._config, built.spec
         graph_def = built.graph.as_graph_def(add_shapes=True)
         # graph.pbtxt is for people and TensorBoard, never read back here: writing it (text formatting in
@@ -312,10 +424,13 @@ class Estimator:
         pbtxt.start()
         writer = _summary_writer(self.model_dir)
         writer.add_event(v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))  # add_graph
-        self._save(session, built, step)
-        run_step = session.make_callable(spec.train_op)
-        run_logged = session.make_callable([spec.train_op, spec.loss])
-        run_summary = session.make_callable([spec.train_op, spec.loss, summary_op])
+        own_checkpoints = hooked.own_checkpoints
+        if own_checkpoints:
+            self._save_checkpoint(session, built, step, hooked, check_weights=False)
+        hooked.after_create_session(session)
+        fetch_step, fetch_summary = [spec.train_op, spec.loss], [spec.train_op, spec.loss, summary_op]
+        run_step = session.make_callable(fetch_step)
+        run_summary = session.make_callable(fetch_summary)
         first = step
         next_summary = step + 1 if config.save_summary_steps else None
         next_log = step
@@ -324,27 +439,47 @@ class Estimator:
         log_time = rate_time
         checkpoint_step, checkpoint_time = step, rate_time
         loss_value = None
+        stop = False
         try:
-            while last is None or step < last:
+            while not stop and (last is None or step < last):
                 want_summary = next_summary is not None and step + 1 >= next_summary
                 want_log = (log_every is not None and step >= next_log) or step + 1 == last
                 try:
-                    if want_summary:
+                    if hooked:
+                        ran = hooked.run(session, fetch_summary if want_summary else fetch_step)
+                        loss_value, summary = ran.results[1], (ran.results[2] if want_summary else None)
+                    elif want_summary:
                         _, loss_value, summary = run_summary()
-                    elif want_log:
-                        _, loss_value = run_logged()
                     else:
-                        run_step()
+                        _, loss_value = run_step()
                 except tf.errors.OutOfRangeError:
-                    logger.info("input_fn ran out of data at step %d; stopping training.", step)
+                    _log_out_of_data(step, first)
                     break
                 step += 1
+                if not nan_guard.loss_is_finite(loss_value):
+                    if hooked:  # the real NanTensorHook raised after these hooks' after_run
+                        hooked.after_run(ran, hooked.chief + hooked.user)
+                    raise nan_guard.nan_loss_error(loss_value, step, self.model_dir, self.latest_checkpoint())
                 if step == first + 1:
                     _check_global_step_increased(session, built, step)
                     rate_step, rate_time = step, time.monotonic()  # as StepCounterHook: from the first step
+                if own_checkpoints and _checkpoint_due(config, step - checkpoint_step,
+                                                       time.monotonic() - checkpoint_time):
+                    stop = self._save_checkpoint(session, built, step, hooked)
+                    checkpoint_step, checkpoint_time = step, time.monotonic()
+                if hooked:
+                    hooked.after_run(ran, hooked.chief)
                 if want_summary:
                     writer.add_summary(summary, step)
                     next_summary = step + config.save_summary_steps
+                if log_every is not None and step - rate_step >= log_every:
+                    now = time.monotonic()
+                    rate = (step - rate_step) / max(now - rate_time, 1e-9)
+                    logger.info("global_step/sec: %g", rate)
+                    writer.add_summary(_scalar_summary("global_step/sec", rate), step)
+                    rate_step, rate_time = step, now
+                if hooked:
+                    hooked.after_run(ran, hooked.user)
                 if want_log and log_every is not None and step - 1 >= next_log:
                     now = time.monotonic()
                     if step - 1 == first:
@@ -352,29 +487,119 @@ class Estimator:
                     else:
                         logger.info("loss = %s, step = %d (%.3f sec)", loss_value, step - 1, now - log_time)
                     log_time, next_log = now, step - 1 + log_every
-                if log_every is not None and step - rate_step >= log_every:
-                    now = time.monotonic()
-                    rate = (step - rate_step) / max(now - rate_time, 1e-9)
-                    logger.info("global_step/sec: %g", rate)
-                    writer.add_summary(_scalar_summary("global_step/sec", rate), step)
-                    rate_step, rate_time = step, now
-                if _checkpoint_due(config, step - checkpoint_step, time.monotonic() - checkpoint_time):
-                    self._save(session, built, step)
-                    checkpoint_step, checkpoint_time = step, time.monotonic()
-            if step != checkpoint_step or step == first:
-                self._save(session, built, step)
+                if hooked:
+                    hooked.after_run(ran, hooked.late)
+                    stop = stop or ran.context.stop_requested
+            if own_checkpoints and (step != checkpoint_step or step == first):
+                self._save_checkpoint(session, built, step, hooked)
+                checkpoint_step = step
+            for listener in hooked.listeners:
+                listener.end(session, step)
+            hooked.end(session)
             logger.info("Loss for final step: %s.", loss_value)
+        except KeyboardInterrupt:
+            self._save_interrupted(session, built, checkpoint_step)
+            raise
         finally:
             writer.flush()
             pbtxt.join()
 
+    def _save_checkpoint(self, session, built: _Built, step: int, hooked: TrainHooks,
+                         check_weights: bool = True) -> bool:
+        """Save with the saving listeners around it (as the real CheckpointSaverHook); True asks to stop.
+
+        The weights are checked first: a NaN or inf weight is never saved (`nan_guard.py`).
+        """
+        if check_weights:
+            broken = nan_guard.nonfinite_weights(session, built.graph)
+            if broken:
+                raise nan_guard.nonfinite_weights_error(broken, step, self.model_dir, self.latest_checkpoint())
+        if hooked.listeners:
+            logger.info("Calling checkpoint listeners before saving checkpoint %d...", step)
+        for listener in hooked.listeners:
+            listener.before_save(session, step)
+        self._save(session, built, step)
+        stop = False
+        for listener in hooked.listeners:
+            stop = bool(listener.after_save(session, step)) or stop
+        return stop
+
+    def _save_interrupted(self, session, built: _Built, saved_step: int) -> None:
+        """Ctrl-C: keep the steps done since the last checkpoint, unless the weights are not finite."""
+        step = int(session.run(built.global_step))
+        if step == saved_step:
+            return
+        broken = nan_guard.nonfinite_weights(session, built.graph)
+        if broken:
+            logger.warning("Interrupted at step %d; not saved because the weights are not finite (%s).",
+                           step, ", ".join(broken))
+            return
+        logger.warning("Interrupted at step %d: saving a checkpoint at this step before stopping.", step)
+        self._save(session, built, step)
+
 
 # ----- helpers ----------------------------------------------------------------------------------
+
+# How often evaluate/predict pick the newest checkpoint again when a concurrent trainer rotated theirs away.
+_RESTORE_ATTEMPTS = 10
+
+
+def _log_out_of_data(step: int, first: int) -> None:
+    """The end of the input, as the real one logged it; an input with no data at all gets a warning (the
+    real Estimator said nothing, and a model_dir with an untrained step-0 checkpoint looked trained)."""
+    if step == first:
+        logger.warning("train(): input_fn yielded no data, so no step was trained (global_step stays %d). "
+                       "Check that the features and labels passed to input_fn are not empty.", step)
+    else:
+        logger.info("input_fn ran out of data at step %d; stopping training.", step)
+
+
+def _check_model_dir(model_dir):
+    """model_dir as a str (a Path is fine), refusing '' and an existing file before any work is done.
+
+    The real Estimator took '' for "no model_dir" (a temporary one) and failed on a file only when
+    training tried to write into it. A path with glob characters (`lr[0.1]`) is refused too: TensorFlow
+    finds checkpoint files by glob, in `tf.train.latest_checkpoint` and in the C++ restore op alike, so
+    its checkpoints are written but never read back and the real Estimator restarted at step 0 on
+    every call, silently.
+    """
+    if model_dir is None:
+        return None
+    model_dir = os.fspath(model_dir)
+    if not isinstance(model_dir, str) or not model_dir.strip():
+        raise ValueError(f"model_dir={model_dir!r} is empty: pass a directory path such as 'models/iris', "
+                         "or None for a temporary directory")
+    if os.path.exists(model_dir) and not os.path.isdir(model_dir):
+        raise ValueError(f"model_dir {model_dir} is a file, not a directory: pass a directory path (it is "
+                         "created if missing), e.g. a new name next to it")
+    magic = sorted(set("*?[]\\") & set(os.path.abspath(model_dir)))
+    if magic:
+        head, name = os.path.split(os.path.abspath(model_dir))
+        fix = (f", e.g. {os.path.join(os.path.dirname(model_dir), ''.join('_' if c in magic else c for c in name))!r}"
+               if not set(magic) & set(head) else f" (they are in a parent folder, {head}: move or rename it)")
+        raise ValueError(
+            f"model_dir {model_dir} contains {' '.join(magic)}, which TensorFlow reads as a glob pattern when it "
+            "looks for checkpoint files: checkpoints would be written but never found again, so every train() "
+            f"would restart at step 0. Use a path without * ? [ ] \\{fix}")
+    return model_dir
+
+
+def _check_eval_name(name):
+    """evaluate(name=...) becomes the folder model_dir/eval_<name>: a TensorBoard run, so one plain name."""
+    if name is None:
+        return
+    if not isinstance(name, str):
+        raise TypeError(f"evaluate(name=...) must be a string such as 'train_data', got {type(name).__name__}")
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise ValueError(f"evaluate(name={name!r}): the name becomes the folder eval_<name> in model_dir, one "
+                         "TensorBoard run, so it must be a plain folder name without '/' or '\\', such as "
+                         f"{name.replace('/', '_').replace(chr(92), '_').strip('.') or 'test'!r}")
+
 
 def _check_steps(value, name: str) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be a whole number of steps, got {value!r}")
     if value <= 0:
         raise ValueError(f"Must specify {name} > 0, given: {value}")
@@ -416,7 +641,9 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
             f"model_dir {model_dir} holds a checkpoint of a different model ({os.path.basename(checkpoint)}):\n"
             + "\n".join(problems)
             + "\nThe architecture (e.g. hidden_units) changed. Use a new model_dir for the new model, "
-            "or restore the old params. Nothing on disk was changed."
+            "or restore the old params. Nothing on disk was changed. To start the new model from the layers "
+            "that still fit, warm-start it in a new model_dir: Estimator(..., model_dir=NEW, "
+            "warm_start_from=WarmStartSettings(OLD_MODEL_DIR, vars_to_warm_start=[names that fit]))."
         )
 
 
@@ -430,30 +657,8 @@ def _check_global_step_increased(session, built: _Built, expected: int) -> None:
         )
 
 
-_WRITERS: dict = {}
-
-
-def _summary_writer(logdir: str):
-    """One event writer per directory for the whole process, as the real Estimator's FileWriterCache.
-
-    Event file names carry only the second and the host name, so a second writer opened on the same
-    directory within the same second would truncate the first one's file and lose its summaries. A
-    cached writer whose file was deleted (model_dir removed and made anew) is replaced.
-    """
-    logdir = os.path.abspath(logdir)
-    writer = _WRITERS.get(logdir)
-    if writer is not None and not os.path.exists(_event_file(writer)):
-        writer.close()
-        writer = None
-    if writer is None:
-        with tf.Graph().as_default():  # FileWriter refuses to open under eager execution
-            writer = _WRITERS[logdir] = v1.summary.FileWriter(logdir)
-    return writer
-
-
-def _event_file(writer) -> str:
-    name = writer.event_writer._ev_writer.FileName()
-    return name.decode() if isinstance(name, bytes) else name
+# The event writers: one per directory while in use, closed when no longer used (summary_writers).
+_summary_writer = summary_writers.writer_for
 
 
 def _checkpoint_due(config: RunConfig, steps_since: int, secs_since: float) -> bool:
@@ -467,14 +672,23 @@ def _scalar_summary(tag: str, value: float):
 
 
 def _write_eval_summaries(eval_dir: str, results: dict) -> None:
-    """One point per metric at the evaluated step: TensorBoard's evaluation dot."""
-    writer = _summary_writer(eval_dir)
+    """One point per metric at the evaluated step: TensorBoard's evaluation dot.
+
+    A read-only or full model_dir loses only this point, with a warning: the metrics, the work already
+    done, are still returned (the real Estimator raised after evaluating).
+    """
     summary = v1.Summary()
     for key, value in sorted(results.items()):
         if key != "global_step" and isinstance(value, (int, float)):
             summary.value.add(tag=key, simple_value=float(value))
-    writer.add_summary(summary, results["global_step"])
-    writer.flush()
+    try:
+        writer = _summary_writer(eval_dir)
+        writer.add_summary(summary, results["global_step"])
+        writer.flush()
+    except (OSError, tf.errors.OpError) as error:
+        logger.warning("evaluate(): the metrics are returned, but their summary for TensorBoard could not be "
+                       "written to %s (%s): is the disk full or the directory read-only?", eval_dir,
+                       str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
 
 
 def _to_python(value):

@@ -24,8 +24,18 @@ class EstimatorSpec:
     train_op: Any = None
     eval_metric_ops: dict | None = None
     export_outputs: dict | None = None  # PREDICT: completed with the default 'serving_default' signature
+    # Hooks the model_fn adds, called as the real engine did (see hooks/hook_runner.py); stored as tuples.
+    training_chief_hooks: Any = ()
+    training_hooks: Any = ()
+    scaffold: Any = None  # a tf.compat.v1.train.Scaffold: its saver and init_fn are used
+    evaluation_hooks: Any = ()
+    prediction_hooks: Any = ()
 
     def __post_init__(self):
+        from iris_lib.estimator.hooks.hook_runner import check_hooks  # (hooks import TensorFlow)
+
+        for name in ("training_chief_hooks", "training_hooks", "evaluation_hooks", "prediction_hooks"):
+            object.__setattr__(self, name, tuple(check_hooks(getattr(self, name), f"EstimatorSpec {name}")))
         need = {
             ModeKeys.TRAIN: ("loss", "train_op"),
             ModeKeys.EVAL: ("loss",),

@@ -1,6 +1,8 @@
 """`RunConfig`: where and how the Estimator runs, with the real one's defaults."""
 from __future__ import annotations
 
+import numbers
+import os
 from dataclasses import dataclass
 
 
@@ -21,6 +23,14 @@ class RunConfig:
             raise ValueError("RunConfig: give save_checkpoints_steps or save_checkpoints_secs, not both")
         if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
             self.save_checkpoints_secs = 600
-        for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max"):
-            if getattr(self, name) is not None and getattr(self, name) < 0:
-                raise ValueError(f"RunConfig: {name} must be >= 0, got {getattr(self, name)}")
+        if self.model_dir is not None:
+            self.model_dir = os.fspath(self.model_dir)  # a Path, as the real one's path_to_str
+        for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max", "save_checkpoints_steps",
+                     "save_checkpoints_secs"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"RunConfig: {name} must be a number, got {value!r}")
+            if value < 0:
+                raise ValueError(f"RunConfig: {name} should be >= 0, got {value}")

@@ -8,6 +8,7 @@ Voila runs the notebook in a kernel when the page is requested, so each page loa
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,9 +28,11 @@ TRAIN_TIMEOUT_MS = 120_000  # 1000 steps take a few seconds; generous for a busy
 # Voila's page template links Font Awesome from a CDN (the icons also ship in its bundle); with the network
 # off those two stylesheets are blocked and nothing else may be asked for outside 127.0.0.1.
 VOILA_TEMPLATE_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free"
+# A run is over (figures drawn) when its result is shown and Stop is disabled again (Train stays enabled
+# during a run: a second click is refused with a message).
 RUN_FINISHED = """([n]) => {
-  const result = document.querySelector('.iris-result'), train = document.querySelector('.iris-train');
-  return result !== null && result.innerText.includes('Run #' + n) && !train.disabled;
+  const result = document.querySelector('.iris-result'), stop = document.querySelector('.iris-stop');
+  return result !== null && result.innerText.includes('Run #' + n) && stop !== null && stop.disabled;
 }"""
 
 
@@ -88,7 +91,7 @@ def assert_only_local_requests(traffic) -> None:
 
 
 def train(page, run: int) -> None:
-    """Press Train and wait until run number `run` has finished (result shown, button enabled again)."""
+    """Press Train and wait until run number `run` has finished (result shown, Stop disabled again)."""
     page.click(".iris-train")
     page.wait_for_function(RUN_FINISHED, arg=[run], timeout=TRAIN_TIMEOUT_MS)
 
@@ -143,4 +146,28 @@ def test_bad_hidden_units_show_a_message_not_a_traceback(explorer_page) -> None:
     assert "'zero' is not a whole number" in text, text
     assert "Traceback" not in page.inner_text("body")
     assert page.locator(".iris-result").inner_text() == "", "nothing may train with a bad hidden_units"
+    assert_only_local_requests(traffic)
+
+
+def test_stop_ends_a_long_run_and_a_second_train_is_refused(explorer_page) -> None:
+    """Issue 9, item 8, in the browser: the kernel stays free while a run trains, so Stop is handled."""
+    page, traffic = explorer_page
+    page.fill(".iris-hidden-units input", "64, 64, 64")
+    page.locator(".iris-steps .noUi-handle").focus()
+    page.keyboard.press("End")  # the longest run the slider offers
+    page.wait_for_function("() => document.querySelector('.iris-steps .widget-readout').innerText.trim() === '5000'")
+    page.click(".iris-train")
+    page.wait_for_function(
+        "() => /^[1-9][0-9]* \\/ 5000 steps/.test(document.querySelector('.iris-progress-label').innerText)",
+        timeout=TRAIN_TIMEOUT_MS)
+    page.click(".iris-train")  # a second click while the run trains
+    message = page.locator(".iris-message")
+    message.filter(has_text="Already training [64, 64, 64]").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    page.click(".iris-stop")
+    message.filter(has_text="Stopped at step").wait_for(timeout=TRAIN_TIMEOUT_MS)
+    step = int(re.search(r"Stopped at step (\d+) of 5000", message.inner_text())[1])
+    assert 0 < step < 5000
+    page.wait_for_function(RUN_FINISHED, arg=[1], timeout=TRAIN_TIMEOUT_MS)
+    assert f"{step} steps in" in page.inner_text(".iris-progress-label")
+    assert "Traceback" not in page.inner_text("body")
     assert_only_local_requests(traffic)

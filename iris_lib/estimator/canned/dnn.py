@@ -1,0 +1,178 @@
+"""`DNNClassifier` and `DNNRegressor`: feed-forward networks over feature columns.
+
+Mirrors `tensorflow_estimator/python/estimator/canned/dnn.py`. The V1 classes (`tf.compat.v1.estimator`,
+what `import iris_lib.tf1 as tf` gives) have the real V1 variable names (`dnn/hiddenlayer_N/kernel`,
+`dnn/logits/bias`, `dnn/input_from_feature_columns/input_layer/...`, batch norm in
+`dnn/hiddenlayer_N/batchnorm_N/`), Adagrad at 0.05 and the loss summed over the batch. The `...V2`
+classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon) and the
+loss averaged over the batch (SUM_OVER_BATCH_SIZE).
+
+Deliberate differences: `DNNClassifier` also takes `learning_rate=` (the real one fixed 0.05 unless you
+passed an optimizer object) and keeps its keyword arguments in `params` (the real one's params were
+empty), because the book compares it with a custom Estimator through `params`. The hidden-layer
+summaries (`fraction_of_zero_values`, `activation`) are written after the logits are built, so that
+they do not shift the random seeds of the layers (the real one interleaved them).
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from iris_lib import layers
+from iris_lib.estimator.canned import optimizers
+from iris_lib.estimator.canned.checks import (check_dropout, check_feature_columns, check_feature_keys,
+                                              check_hidden_units)
+from iris_lib.estimator.canned.head import SUM, SUM_OVER_BATCH_SIZE, RegressionHead, binary_or_multi_class_head
+from iris_lib.estimator.estimator import Estimator
+from iris_lib.estimator.mode_keys import ModeKeys
+
+v1 = tf.compat.v1
+
+LEARNING_RATE = 0.05  # the V1 default; the V2 classes take Keras Adagrad's 0.001
+
+
+def dnn_logits(features, mode, units: int, hidden_units, feature_columns, activation_fn, dropout, batch_norm=False,
+               input_layer_partitioner=None):
+    """The logits of the network, built in the current variable scope (the Estimators open `dnn`)."""
+    with v1.variable_scope("input_from_feature_columns", partitioner=input_layer_partitioner):
+        net = v1.feature_column.input_layer(features, feature_columns)
+    summarized = []
+    for i, n in enumerate(hidden_units):
+        net = layers.dense(net, n, activation=activation_fn, kernel_initializer=v1.glorot_uniform_initializer(),
+                           name=f"hiddenlayer_{i}")
+        if dropout and mode == ModeKeys.TRAIN:
+            net = tf.nn.dropout(net, rate=dropout)
+        if batch_norm:
+            with v1.variable_scope(f"hiddenlayer_{i}"):
+                # momentum 0.999, as the real one: "the default 0.99 actually crashes on certain problems"
+                net = layers.batch_normalization(net, momentum=0.999, training=mode == ModeKeys.TRAIN,
+                                                 name=f"batchnorm_{i}")
+        summarized.append((f"{v1.get_variable_scope().name}/hiddenlayer_{i}", net))
+    logits = layers.dense(net, units, kernel_initializer=v1.glorot_uniform_initializer(), name="logits")
+    summarized.append((f"{v1.get_variable_scope().name}/logits", logits))
+    for tag, value in summarized:
+        v1.summary.scalar(f"{tag}/fraction_of_zero_values", tf.math.zero_fraction(value))
+        v1.summary.histogram(f"{tag}/activation", value)
+    return logits
+
+
+def make_dnn_model_fn(head, optimizer_fn, batch_norm=False, input_layer_partitioner=None):
+    """A model_fn(features, labels, mode, params) for `params` holding the network's settings."""
+
+    def _model_fn(features, labels, mode, params):
+        columns = params["feature_columns"]
+        check_feature_keys(features, columns)
+        with v1.variable_scope("dnn"):
+            logits = dnn_logits(features, mode, head.logits_dimension, params["hidden_units"], columns,
+                                params["activation_fn"], params["dropout"], batch_norm, input_layer_partitioner)
+        optimizer = optimizer_fn(params) if mode == ModeKeys.TRAIN else None
+        return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
+
+    return _model_fn
+
+
+def _estimator_kwargs(config, warm_start_from) -> dict:
+    kwargs = {"config": config}
+    if warm_start_from is not None:
+        kwargs["warm_start_from"] = warm_start_from
+    return kwargs
+
+
+def _v1_optimizer(params):
+    return optimizers.get_optimizer_instance(params["optimizer"], learning_rate=params["learning_rate"])
+
+
+def _v2_optimizer(params):
+    return optimizers.get_optimizer_instance_v2(params["optimizer"], learning_rate=params.get("learning_rate"))
+
+
+def _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout, learning_rate, **more) -> dict:
+    check_dropout(dropout)
+    if learning_rate is not None and (isinstance(learning_rate, bool) or not learning_rate > 0):
+        raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
+    params = {
+        "hidden_units": check_hidden_units(hidden_units),
+        "feature_columns": check_feature_columns(feature_columns),
+        "optimizer": optimizer,
+        "learning_rate": learning_rate,
+        "activation_fn": activation_fn,
+        "dropout": dropout,
+        **more,
+    }
+    return params
+
+
+class DNNClassifier(Estimator):
+    """A deep neural network classifier (`tf.compat.v1.estimator.DNNClassifier`), configured by arguments."""
+
+    _optimizer_fn = staticmethod(_v1_optimizer)
+    _default_reduction = SUM
+    _default_learning_rate = LEARNING_RATE
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes: int = 2, weight_column=None,
+                 label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None,
+                 input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
+                 batch_norm: bool = False, learning_rate=None):
+        params = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+                             learning_rate if learning_rate is not None else self._default_learning_rate,
+                             n_classes=n_classes)
+        head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
+                                          loss_reduction or self._default_reduction, type(self).__name__)
+        if not callable(optimizer):  # a bad name or object fails now, not at the first train()
+            self._optimizer_fn(params)
+        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, batch_norm, input_layer_partitioner),
+                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+
+
+class DNNClassifierV2(DNNClassifier):
+    """TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001, loss averaged over the batch."""
+
+    _optimizer_fn = staticmethod(_v2_optimizer)
+    _default_reduction = SUM_OVER_BATCH_SIZE
+    _default_learning_rate = None  # the optimizer's own default (Adagrad: 0.001)
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes: int = 2, weight_column=None,
+                 label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None,
+                 warm_start_from=None, loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm: bool = False,
+                 learning_rate=None):
+        super().__init__(hidden_units, feature_columns, model_dir=model_dir, n_classes=n_classes,
+                         weight_column=weight_column, label_vocabulary=label_vocabulary, optimizer=optimizer,
+                         activation_fn=activation_fn, dropout=dropout, config=config,
+                         warm_start_from=warm_start_from, loss_reduction=loss_reduction, batch_norm=batch_norm,
+                         learning_rate=learning_rate)
+
+
+class DNNRegressor(Estimator):
+    """A deep neural network regressor (`tf.compat.v1.estimator.DNNRegressor`): mean squared error."""
+
+    _optimizer_fn = staticmethod(_v1_optimizer)
+    _default_reduction = SUM
+    _default_learning_rate = LEARNING_RATE
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension: int = 1, weight_column=None,
+                 optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None,
+                 config=None, warm_start_from=None, loss_reduction=None, batch_norm: bool = False,
+                 learning_rate=None):
+        params = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+                             learning_rate if learning_rate is not None else self._default_learning_rate,
+                             label_dimension=label_dimension)
+        head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
+        if not callable(optimizer):
+            self._optimizer_fn(params)
+        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, batch_norm, input_layer_partitioner),
+                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+
+
+class DNNRegressorV2(DNNRegressor):
+    """TF2's `tf.estimator.DNNRegressor`: Adagrad at 0.001, loss averaged over the batch."""
+
+    _optimizer_fn = staticmethod(_v2_optimizer)
+    _default_reduction = SUM_OVER_BATCH_SIZE
+    _default_learning_rate = None
+
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension: int = 1, weight_column=None,
+                 optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None,
+                 loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm: bool = False, learning_rate=None):
+        super().__init__(hidden_units, feature_columns, model_dir=model_dir, label_dimension=label_dimension,
+                         weight_column=weight_column, optimizer=optimizer, activation_fn=activation_fn,
+                         dropout=dropout, config=config, warm_start_from=warm_start_from,
+                         loss_reduction=loss_reduction, batch_norm=batch_norm, learning_rate=learning_rate)

@@ -1,0 +1,172 @@
+"""Which checkpoint in model_dir is the newest, checked file by file, so a damaged one is never skipped.
+
+The real Estimator asked `tf.train.latest_checkpoint`, which answers None when the `checkpoint` file
+is garbage or names files that are gone. None means "no model yet": training silently restarted
+from step 0, and its checkpoints then overwrote and rotated away the older intact ones. Here the
+`checkpoint` file is read directly, the files of the checkpoint it names are checked with `os.path`
+(no glob) and read once in full (a truncated or corrupted file fails its CRC), and any problem raises
+`DamagedCheckpointError` naming the bad file, the intact checkpoints that remain and how to continue
+from one, before anything on disk changes. A deliberate difference from the real Estimator.
+"""
+from __future__ import annotations
+
+import os
+import re
+
+import tensorflow as tf
+from google.protobuf import text_format
+from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
+
+STATE_FILE = "checkpoint"
+_DATA_FILE = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
+
+# prefix -> the (name, size, mtime) of its files when it last read back intact: a checkpoint is
+# written once and never modified, so it need not be read again until one of its files changes.
+_VERIFIED: dict[str, tuple] = {}
+
+
+class DamagedCheckpointError(ValueError):
+    """model_dir's newest checkpoint (or its `checkpoint` file) is missing, damaged or unreadable."""
+
+
+def latest(model_dir: str) -> str | None:
+    """Path prefix of the newest checkpoint, or None when model_dir holds none; raises if it is damaged."""
+    state_path = os.path.join(model_dir, STATE_FILE)
+    if not os.path.isfile(state_path):
+        if intact_checkpoints(model_dir):
+            raise damaged(model_dir, f"the `{STATE_FILE}` file that names the newest checkpoint is missing")
+        return None
+    state = read_state(model_dir)
+    prefix = _absolute(model_dir, state.model_checkpoint_path)
+    problem = checkpoint_problem(prefix)
+    if problem:
+        raise damaged(model_dir, f"`{STATE_FILE}` names {os.path.basename(prefix)}, but {problem}")
+    return prefix
+
+
+def read_state(model_dir: str) -> CheckpointState:
+    """The parsed `checkpoint` file (the real format: text proto, paths relative to model_dir)."""
+    state_path = os.path.join(model_dir, STATE_FILE)
+    try:
+        with open(state_path, encoding="utf-8") as file:
+            state = text_format.Parse(file.read(), CheckpointState())
+    except (text_format.ParseError, UnicodeDecodeError) as error:
+        raise damaged(model_dir, f"{state_path} is not a valid `{STATE_FILE}` file ({error})") from None
+    if not state.model_checkpoint_path:
+        raise damaged(model_dir, f"{state_path} names no model_checkpoint_path")
+    return state
+
+
+def all_checkpoints(model_dir: str) -> list[str]:
+    """The checkpoints listed in the `checkpoint` file whose files still exist, oldest first."""
+    if not os.path.isfile(os.path.join(model_dir, STATE_FILE)):
+        return []
+    state = read_state(model_dir)
+    prefixes = [_absolute(model_dir, p) for p in state.all_model_checkpoint_paths]
+    return [p for p in prefixes if os.path.isfile(p + ".index")]
+
+
+def check(path: str) -> str:
+    """`path` (a checkpoint_path given by the caller) if it reads back intact, else a DamagedCheckpointError."""
+    problem = checkpoint_problem(path)
+    if problem:
+        raise damaged(os.path.dirname(path) or ".", f"checkpoint_path {path} cannot be used: {problem}")
+    return path
+
+
+def checkpoint_problem(prefix: str) -> str | None:
+    """What is wrong with the checkpoint at `prefix` (a missing, truncated or corrupted file), or None."""
+    index = prefix + ".index"
+    if not os.path.isfile(index):
+        return f"{os.path.basename(index)} is missing"
+    directory, base = os.path.split(prefix)
+    shards = {}
+    for name in os.listdir(directory or "."):
+        match = _DATA_FILE.search(name)
+        if match and name[: match.start()] == base:
+            shards[int(match.group(1))] = int(match.group(2))
+    expected = next(iter(shards.values()), 1)
+    missing = [f"{base}.data-{i:05d}-of-{expected:05d}" for i in range(expected) if i not in shards]
+    if missing:
+        return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
+    files = [index] + [os.path.join(directory, f"{base}.data-{i:05d}-of-{expected:05d}") for i in range(expected)]
+    signature = tuple((f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files)
+    if _VERIFIED.get(prefix) == signature:
+        return None
+    try:
+        reader = tf.train.load_checkpoint(prefix)
+    except (tf.errors.OpError, ValueError) as error:
+        return f"{os.path.basename(index)} is damaged or truncated ({_first_line(error)})"
+    try:
+        for name in reader.get_variable_to_shape_map():
+            reader.get_tensor(name)
+    except Exception as error:  # noqa: BLE001 - a short data file raises IndexError, a bad CRC DataLossError
+        data_files = ", ".join(os.path.basename(f) for f in files[1:])
+        return f"its data ({data_files}) is damaged or truncated ({_first_line(error)})"
+    _VERIFIED[prefix] = signature
+    return None
+
+
+def intact_checkpoints(model_dir: str) -> list[str]:
+    """Every checkpoint in model_dir that reads back intact, oldest step first."""
+    if not os.path.isdir(model_dir):
+        return []
+    prefixes = [os.path.join(model_dir, name[: -len(".index")]) for name in os.listdir(model_dir)
+                if name.endswith(".index")]
+    return sorted((p for p in prefixes if checkpoint_problem(p) is None), key=_step_then_name)
+
+
+def damaged(model_dir: str, problem: str) -> DamagedCheckpointError:
+    """The error for a damaged model_dir: what is wrong, what remains intact, and how to go on."""
+    intact = intact_checkpoints(model_dir)
+    lines = [f"model_dir {model_dir} cannot be used: {problem}."]
+    if intact:
+        newest = os.path.basename(intact[-1])
+        lines += [
+            f"Intact checkpoints that remain: {', '.join(os.path.basename(p) for p in intact)}.",
+            f"To continue from one, point the `{STATE_FILE}` file at it, e.g. "
+            f"tf.compat.v1.train.update_checkpoint_state({model_dir!r}, {newest!r}) "
+            f"(or edit {os.path.join(model_dir, STATE_FILE)} by hand); to read one as it is, pass "
+            f"checkpoint_path={intact[-1]!r} to evaluate() or predict().",
+        ]
+    else:
+        lines.append("No intact checkpoint remains: train from scratch in a new model_dir.")
+    lines.append("Training on would have restarted from step 0 and overwritten them; nothing on disk was changed.")
+    return DamagedCheckpointError("\n".join(lines))
+
+
+def restore(session, saver, prefix: str) -> None:
+    """Run the saver's restore op on `prefix`, letting NotFoundError through unwrapped (`Saver.restore`
+    turns a checkpoint deleted meanwhile into "not a valid checkpoint" or a "missing graph key" message)."""
+    tf.compat.v1.logging.info("Restoring parameters from %s", prefix)
+    session.run(saver.saver_def.restore_op_name, {saver.saver_def.filename_tensor_name: prefix})
+
+
+def recover_rotation(saver, model_dir: str) -> None:
+    """Tell the saver about earlier calls' checkpoints so keep_checkpoint_max counts them."""
+    saver.set_last_checkpoints_with_time(
+        [(p, os.path.getmtime(p + ".index")) for p in all_checkpoints(model_dir)])
+
+
+def named_latest(model_dir: str) -> str | None:
+    """The prefix the `checkpoint` file names right now, unchecked, or None: to notice a rotation."""
+    try:
+        with open(os.path.join(model_dir, STATE_FILE), encoding="utf-8") as file:
+            state = text_format.Parse(file.read(), CheckpointState())
+    except (OSError, text_format.ParseError, UnicodeDecodeError):
+        return None
+    return _absolute(model_dir, state.model_checkpoint_path) if state.model_checkpoint_path else None
+
+
+def _absolute(model_dir: str, path: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(model_dir, path)
+
+
+def _step_then_name(prefix: str):
+    step = prefix.rsplit("-", 1)[-1]
+    return (int(step), prefix) if step.isdigit() else (-1, prefix)
+
+
+def _first_line(error: Exception) -> str:
+    message = getattr(error, "message", None) or str(error)
+    return message.strip().splitlines()[0] if message.strip() else type(error).__name__

@@ -1,0 +1,32 @@
+"""`import iris_lib.estimator_shim`: the one line that lets a TF2-era Estimator program run on TF 2.21.
+
+    import tensorflow as tf
+    import iris_lib.estimator_shim  # noqa: F401  (before or after the TensorFlow import)
+
+    classifier = tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=columns, n_classes=3)
+
+After the import, `tf.estimator` is iris_lib's TF2 namespace, where the canned Estimators are the V2 classes
+TF2 had there (`DNNClassifier` is `DNNClassifierV2`), and `tf.compat.v1.estimator` is the TF1 namespace (V1
+classes, plus `inputs.numpy_input_fn`/`pandas_input_fn`), as in TensorFlow 2.15; programs written as
+`import tensorflow.compat.v1 as tf` get the V1 classes, as they did. `tensorflow.estimator` and
+`tensorflow.compat.v1.estimator` are registered as modules too (`from tensorflow.estimator import export`).
+Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in for the guide's TF1 code.
+"""
+import sys
+
+from iris_lib import quiet  # noqa: F401  (silences TensorFlow before it is imported)
+
+import tensorflow as _tf
+# Imported here, not left to the program: TensorFlow builds a new `tensorflow.compat.v1` module object on
+# its first `import tensorflow.compat.v1`, which would come without our `estimator` attribute.
+import tensorflow.compat.v1 as _tf_v1
+import tensorflow.compat.v2 as _tf_v2
+
+from iris_lib.estimator.api import ESTIMATOR_V1, ESTIMATOR_V2
+
+for _module, _namespace in ((_tf, ESTIMATOR_V2), (_tf_v2, ESTIMATOR_V2), (_tf_v1, ESTIMATOR_V1),
+                            (_tf.compat.v1, ESTIMATOR_V1), (_tf.compat.v2, ESTIMATOR_V2)):
+    _module.estimator = _namespace
+sys.modules["tensorflow.estimator"] = ESTIMATOR_V2
+sys.modules["tensorflow.compat.v1.estimator"] = ESTIMATOR_V1
+sys.modules["tensorflow.compat.v2.estimator"] = ESTIMATOR_V2

@@ -1,0 +1,121 @@
+"""`tf.layers` convolutions for graph mode: `Conv1D`, `Conv2D`, `Conv3D` and `conv1d`, `conv2d`, `conv3d`.
+
+Mirrors TensorFlow 1's `tensorflow/python/layers/convolutional.py`: kernel `conv2d/kernel` of shape
+`kernel_size + (in_channels, filters)` (Glorot-uniform by default), bias `conv2d/bias` (zeros),
+`padding` 'valid'/'same', `strides`, `dilation_rate`, `data_format` 'channels_last'/'channels_first'.
+"""
+from __future__ import annotations
+
+import tensorflow as tf
+
+from iris_lib.layers.base import (Layer, check_rank, normalize_data_format, normalize_padding, normalize_tuple,
+                                  tf_data_format)
+
+v1 = tf.compat.v1
+
+
+class _Conv(Layer):
+    """An N-D convolution over `rank` spatial dimensions, plus bias and activation."""
+
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding: str = "valid", data_format: str = "channels_last",
+                 dilation_rate=1, activation=None, use_bias: bool = True, kernel_initializer=None,
+                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, trainable: bool = True,
+                 name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        what = self._base_name
+        if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
+            raise ValueError(f"{what}: filters must be a positive whole number, got {filters!r}")
+        if activation is not None and not callable(activation):
+            raise TypeError(f"{what}: activation must be a function such as tf.nn.relu, got {activation!r}")
+        self.filters = filters
+        self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", what)
+        self.strides = normalize_tuple(strides, self.rank, "strides", what)
+        self.dilation_rate = normalize_tuple(dilation_rate, self.rank, "dilation_rate", what)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(f"{what}: strides > 1 together with dilation_rate > 1 is not supported")
+        self.padding = normalize_padding(padding, what)
+        self.data_format = normalize_data_format(data_format, what)
+        self.activation, self.use_bias = activation, use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
+        self.activity_regularizer = activity_regularizer
+        self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
+        self.kernel = self.bias = None
+
+    def _channel_axis(self) -> int:
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape):
+        what = self._base_name
+        if input_shape.rank != self.rank + 2:
+            raise ValueError(f"{what}: the inputs must have rank {self.rank + 2} "
+                             f"(batch, {self.rank} spatial dims, channels), got shape {input_shape}")
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(f"{what}: the channel dimension of the inputs must be known, got shape {input_shape} "
+                             f"with data_format={self.data_format!r}")
+        self.kernel = self.add_weight("kernel", [*self.kernel_size, channels, self.filters],
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight("bias", [self.filters], initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+
+    def call(self, inputs):
+        check_rank(inputs, self.rank + 2, self._base_name, "batch, spatial dims, channels")
+        data_format = tf_data_format(self.data_format, self.rank)
+        outputs = tf.nn.convolution(inputs, self.kernel, strides=list(self.strides), padding=self.padding,
+                                    dilations=list(self.dilation_rate), data_format=data_format)
+        if self.use_bias:
+            if self.data_format == "channels_last":
+                outputs = tf.nn.bias_add(outputs, self.bias)
+            elif self.rank == 2:
+                outputs = tf.nn.bias_add(outputs, self.bias, data_format="NCHW")
+            else:
+                outputs = outputs + tf.reshape(self.bias, [1, self.filters] + [1] * self.rank)
+        return self.activation(outputs) if self.activation is not None else outputs
+
+
+class Conv1D(_Conv):
+    """1-D convolution (e.g. over time): inputs `[batch, length, channels]`."""
+
+    rank, _base_name = 1, "conv1d"
+
+
+class Conv2D(_Conv):
+    """2-D convolution (images): inputs `[batch, height, width, channels]` (or channels first)."""
+
+    rank, _base_name = 2, "conv2d"
+
+
+class Conv3D(_Conv):
+    """3-D convolution (volumes, video): inputs `[batch, depth, height, width, channels]`."""
+
+    rank, _base_name = 3, "conv3d"
+
+
+def _functional(cls):
+    def conv(inputs, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
+             dilation_rate=1, activation=None, use_bias=True, kernel_initializer=None,
+             bias_initializer=v1.zeros_initializer(), kernel_regularizer=None, bias_regularizer=None,
+             activity_regularizer=None, kernel_constraint=None, bias_constraint=None, trainable=True, name=None,
+             reuse=None):
+        layer = cls(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                    dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+                    kernel_initializer=kernel_initializer, bias_initializer=bias_initializer,
+                    kernel_regularizer=kernel_regularizer, bias_regularizer=bias_regularizer,
+                    activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
+                    bias_constraint=bias_constraint, trainable=trainable, name=name, _scope=name, _reuse=reuse)
+        return layer(inputs)
+
+    conv.__name__ = conv.__qualname__ = cls._base_name
+    conv.__doc__ = f"Functional `{cls.__name__}`: variables `<name or {cls._base_name}_N>/kernel` and `/bias`."
+    return conv
+
+
+conv1d = _functional(Conv1D)
+conv2d = _functional(Conv2D)
+conv3d = _functional(Conv3D)

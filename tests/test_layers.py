@@ -1,0 +1,237 @@
+"""`iris_lib.layers`: TF1's `tf.layers` in tf.compat.v1 graphs (names, shapes, collections, training).
+
+The real TF 2.15 layers are compared in tests/test_parity_layers_canned.py; here the behaviour a TF1
+program relies on: variable names and initial values, reuse, `.weights`, UPDATE_OPS and
+REGULARIZATION_LOSSES, `training=` for dropout and batch norm, and clear errors.
+"""
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import iris_lib.tf1 as tf1
+from iris_lib import layers
+
+v1 = tf.compat.v1
+
+
+def run(graph, fetches, feed=None, init=True):
+    with v1.Session(graph=graph) as session:
+        if init:
+            session.run(v1.global_variables_initializer())
+        return session.run(fetches, feed)
+
+
+def names(variables):
+    return [v.op.name for v in variables]
+
+
+def test_the_tf1_namespace_and_the_package_export_exactly_the_tf1_names():
+    assert {"dense", "conv2d", "max_pooling2d", "average_pooling2d", "dropout", "flatten", "batch_normalization",
+            "Dense", "Flatten", "Conv2D", "MaxPooling2D", "AveragePooling2D", "Dropout",
+            "BatchNormalization"} <= set(layers.__all__)
+    for name in layers.__all__:
+        assert getattr(tf1.layers, name) is getattr(layers, name)
+    from iris_lib.layers import dense  # the old module path still works
+
+    assert dense is layers.core.dense
+
+
+def test_default_names_count_per_kind_and_given_names_are_used_as_is():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 8, 8, 3])
+        net = layers.conv2d(x, 4, 3)
+        net = layers.conv2d(net, 4, 3, name="second")
+        net = layers.conv2d(net, 2, 1)
+        net = layers.batch_normalization(net)
+        out = layers.dense(layers.flatten(net), 5)
+        assert names(v1.global_variables()) == [
+            "conv2d/kernel", "conv2d/bias", "second/kernel", "second/bias", "conv2d_1/kernel", "conv2d_1/bias",
+            "batch_normalization/gamma", "batch_normalization/beta", "batch_normalization/moving_mean",
+            "batch_normalization/moving_variance", "dense/kernel", "dense/bias"]
+        assert out.shape.as_list() == [None, 5]
+        assert "batch_normalization/moving_mean" not in names(v1.trainable_variables())
+
+
+def test_initial_values_are_glorot_uniform_kernels_and_zero_biases():
+    graph = tf.Graph()
+    with graph.as_default():
+        v1.set_random_seed(1)
+        layers.dense(tf.zeros([2, 300]), 200)
+        layers.conv2d(tf.zeros([1, 5, 5, 30]), 40, 3)
+        layers.batch_normalization(tf.zeros([2, 6]))
+        values = dict(zip(names(v1.global_variables()), run(graph, v1.global_variables())))
+    limit = np.sqrt(6 / (300 + 200))
+    assert values["dense/kernel"].std() == pytest.approx(limit / np.sqrt(3), rel=0.05)
+    assert np.abs(values["dense/kernel"]).max() <= limit
+    conv_limit = np.sqrt(6 / (9 * 30 + 9 * 40))  # fan_in = k*k*in, fan_out = k*k*filters
+    assert np.abs(values["conv2d/kernel"]).max() <= conv_limit
+    assert values["conv2d/kernel"].std() == pytest.approx(conv_limit / np.sqrt(3), rel=0.05)
+    assert not values["dense/bias"].any() and not values["conv2d/bias"].any()
+    assert (values["batch_normalization/gamma"] == 1).all() and (values["batch_normalization/moving_variance"] == 1).all()
+    assert not values["batch_normalization/beta"].any() and not values["batch_normalization/moving_mean"].any()
+
+
+def test_a_layer_object_reuses_its_variables_and_lists_them():
+    graph = tf.Graph()
+    with graph.as_default():
+        layer = layers.Dense(3, activation=tf.nn.relu, name="fc")
+        a, b = layer(tf.ones([2, 4])), layer(2 * tf.ones([2, 4]))
+        assert names(layer.weights) == ["fc/kernel", "fc/bias"] == names(v1.global_variables())
+        assert layer.trainable_weights == layer.weights and layer.non_trainable_weights == []
+        assert layer.kernel.shape == (4, 3) and layer.count_params() == 15 and layer.name == "fc"
+        a, b = run(graph, [a, b])
+    assert a.shape == (2, 3) and (a >= 0).all()
+
+
+def test_reuse_by_name_and_by_variable_scope_as_in_tf1():
+    with tf.Graph().as_default():
+        x = tf.ones([1, 4])
+        layers.dense(x, 3, name="shared")
+        layers.dense(x, 3, name="shared", reuse=True)
+        with v1.variable_scope("tower", reuse=v1.AUTO_REUSE):
+            layers.dense(x, 2, name="head")
+            layers.dense(x, 2, name="head")
+        assert names(v1.global_variables()) == ["shared/kernel", "shared/bias", "tower/head/kernel", "tower/head/bias"]
+        with pytest.raises(ValueError, match="already exists"):
+            layers.dense(x, 3, name="shared")
+
+
+def test_conv_padding_strides_data_format_and_pooling_shapes():
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 28, 28, 1])
+        assert layers.conv2d(x, 8, 5, padding="same").shape.as_list() == [None, 28, 28, 8]
+        assert layers.conv2d(x, 8, 5).shape.as_list() == [None, 24, 24, 8]
+        assert layers.conv2d(x, 8, 3, strides=2, padding="SAME").shape.as_list() == [None, 14, 14, 8]
+        assert layers.max_pooling2d(x, 2, 2).shape.as_list() == [None, 14, 14, 1]
+        assert layers.average_pooling2d(x, 3, 1, padding="same").shape.as_list() == [None, 28, 28, 1]
+        channels_first = v1.placeholder(tf.float32, [None, 3, 10, 10])
+        conv = layers.Conv2D(6, 3, data_format="channels_first")
+        assert conv(channels_first).shape.as_list() == [None, 6, 8, 8] and conv.kernel.shape == (3, 3, 3, 6)
+        assert layers.conv1d(v1.placeholder(tf.float32, [None, 20, 2]), 4, 5).shape.as_list() == [None, 16, 4]
+        assert layers.max_pooling1d(v1.placeholder(tf.float32, [None, 20, 2]), 2, 2).shape.as_list() == [None, 10, 2]
+
+
+def test_pooling_and_flatten_compute_what_they_say():
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.reshape(tf.range(16, dtype=tf.float32), [1, 4, 4, 1])
+        pooled = layers.max_pooling2d(x, 2, 2), layers.average_pooling2d(x, 2, 2)
+        flat_last = layers.flatten(tf.reshape(tf.range(8.0), [1, 2, 2, 2]))
+        flat_first = layers.flatten(tf.reshape(tf.range(8.0), [1, 2, 2, 2]), data_format="channels_first")
+        (maximum, average), last, first = run(graph, [pooled, flat_last, flat_first], init=False)
+    np.testing.assert_array_equal(maximum.ravel(), [5, 7, 13, 15])
+    np.testing.assert_array_equal(average.ravel(), [2.5, 4.5, 10.5, 12.5])
+    np.testing.assert_array_equal(last, [[0, 1, 2, 3, 4, 5, 6, 7]])
+    np.testing.assert_array_equal(first, [[0, 4, 1, 5, 2, 6, 3, 7]])  # channels moved last first, as TF1
+
+
+def test_dropout_drops_only_when_training():
+    graph = tf.Graph()
+    with graph.as_default():
+        training = v1.placeholder_with_default(False, [])
+        x = tf.ones([1000])
+        outputs = [layers.dropout(x, 0.5), layers.dropout(x, 0.5, training=True), layers.dropout(x, 0.5, training=training)]
+    with v1.Session(graph=graph) as session:
+        off, on, fed_off = session.run(outputs)
+        fed_on = session.run(outputs[2], {training: True})
+    assert (off == 1).all() and (fed_off == 1).all()
+    for dropped in (on, fed_on):
+        assert set(np.unique(dropped)) == {0.0, 2.0} and 0.4 < (dropped == 0).mean() < 0.6
+
+
+@pytest.mark.parametrize("shape", [[64, 3], [8, 4, 4, 3]], ids=["dense-input", "image-input-fused"])
+def test_batch_norm_normalizes_and_updates_its_moving_averages_through_update_ops(shape):
+    graph = tf.Graph()
+    with graph.as_default():
+        values = np.random.RandomState(0).normal(5.0, 2.0, size=shape).astype(np.float32)
+        training = v1.placeholder_with_default(True, [])
+        layer = layers.BatchNormalization(momentum=0.9)
+        out = layer(tf.constant(values), training=training)
+        updates = v1.get_collection(v1.GraphKeys.UPDATE_OPS)
+        assert len(updates) == 2 and layer.updates == updates
+        assert names(layer.non_trainable_weights) == ["batch_normalization/moving_mean",
+                                                      "batch_normalization/moving_variance"]
+    with v1.Session(graph=graph) as session:
+        session.run(v1.global_variables_initializer())
+        normalized = session.run(out)
+        assert abs(normalized.mean()) < 1e-3 and normalized.std() == pytest.approx(1, abs=0.01)
+        assert session.run(layer.moving_mean).tolist() == [0, 0, 0]  # computing the output updates nothing
+        session.run(updates)
+        batch_mean = values.reshape(-1, 3).mean(axis=0)
+        np.testing.assert_allclose(session.run(layer.moving_mean), 0.1 * batch_mean, rtol=1e-5)
+        # not training: the moving statistics are used, and nothing may change
+        inference = session.run(out, {training: False})
+        mean, variance = session.run([layer.moving_mean, layer.moving_variance])
+        np.testing.assert_allclose(inference, (values - mean) / np.sqrt(variance + 1e-3), rtol=1e-4, atol=1e-4)
+        session.run(updates, {training: False})
+        np.testing.assert_allclose(session.run(layer.moving_mean), mean)
+
+
+def test_batch_norm_with_training_false_adds_no_updates():
+    with tf.Graph().as_default():
+        layers.batch_normalization(tf.ones([4, 3]), training=False)
+        assert v1.get_collection(v1.GraphKeys.UPDATE_OPS) == []
+
+
+def test_training_with_update_ops_reduces_the_loss_and_moves_the_averages():
+    graph = tf.Graph()
+    rng = np.random.RandomState(0)
+    images = rng.rand(64, 6, 6, 1).astype(np.float32)
+    labels = (images.mean(axis=(1, 2, 3)) > 0.5).astype(np.int64)
+    with graph.as_default():
+        v1.set_random_seed(0)
+        net = layers.conv2d(tf.constant(images), 4, 3, activation=tf.nn.relu)
+        net = layers.batch_normalization(net, training=True)
+        net = layers.max_pooling2d(net, 2, 2)
+        logits = layers.dense(layers.flatten(net), 2)
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        with tf.control_dependencies(v1.get_collection(v1.GraphKeys.UPDATE_OPS)):
+            train_op = v1.train.AdamOptimizer(0.05).minimize(loss)
+        moving_mean = [v for v in v1.global_variables() if v.op.name == "batch_normalization/moving_mean"][0]
+    with v1.Session(graph=graph) as session:
+        session.run(v1.global_variables_initializer())
+        first = session.run(loss)
+        for _ in range(60):
+            session.run(train_op)
+        assert session.run(loss) < 0.7 * first
+        assert np.abs(session.run(moving_mean)).sum() > 0
+
+
+def test_regularizers_go_to_the_regularization_losses_collection_once():
+    graph = tf.Graph()
+    with graph.as_default():
+        layer = layers.Dense(2, kernel_regularizer=lambda w: tf.reduce_sum(tf.square(w)), name="fc",
+                             kernel_initializer=v1.ones_initializer())
+        layer(tf.ones([1, 3]))
+        layer(tf.ones([1, 3]))  # reusing the variables adds no second loss
+        losses = v1.get_collection(v1.GraphKeys.REGULARIZATION_LOSSES)
+        assert losses == layer.losses and len(losses) == 1
+        assert run(graph, losses)[0] == 6.0
+
+
+def test_trainable_false_keeps_variables_out_of_training():
+    with tf.Graph().as_default():
+        layer = layers.Dense(2, trainable=False)
+        layer(tf.ones([1, 3]))
+        assert v1.trainable_variables() == [] and layer.trainable_weights == []
+        assert names(layer.non_trainable_weights) == ["dense/kernel", "dense/bias"]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: layers.dense(tf.ones([1, 3]), 0), "units must be a positive whole number"),
+    (lambda: layers.dense(v1.placeholder(tf.float32, [None, None]), 2), "last dimension of the inputs must be known"),
+    (lambda: layers.dense(tf.ones([1, 3], tf.int32), 2), r"inputs are int32.*tf.cast"),
+    (lambda: layers.conv2d(tf.ones([2, 8, 3]), 4, 3), "must have rank 4"),
+    (lambda: layers.conv2d(tf.ones([1, 8, 8, 3]), 4, (3, 3, 3)), "kernel_size must be an int or a tuple of 2"),
+    (lambda: layers.conv2d(tf.ones([1, 8, 8, 3]), 4, 3, padding="full"), "padding must be 'valid' or 'same'"),
+    (lambda: layers.conv2d(tf.ones([1, 8, 8, 3]), 4, 3, data_format="NHWC"), "data_format must be 'channels_last'"),
+    (lambda: layers.max_pooling2d(tf.ones([1, 8, 8, 3]), 2, 0), "strides must be positive"),
+    (lambda: layers.dropout(tf.ones([3]), rate=1.0), r"rate must be a number in \[0, 1\)"),
+    (lambda: layers.batch_normalization(tf.ones([2, 3]), axis=0), "out of range"),
+    (lambda: layers.batch_normalization(tf.ones([2, 3]), renorm=True), "no batch renormalization"),
+    (lambda: layers.Dense(3, activaton=tf.nn.relu), "unexpected keyword arguments"),
+])
+def test_bad_arguments_say_what_is_wrong(build, message):
+    with tf.Graph().as_default():
+        with pytest.raises((ValueError, TypeError, NotImplementedError), match=message):
+            build()

@@ -1,0 +1,150 @@
+"""`import iris_lib.estimator_shim` for TF2-era programs, and the module-like `tf.estimator` namespaces.
+
+On `tf.estimator` the canned Estimators are the V2 classes (as TF2's were), on `tf.compat.v1.estimator`
+and `iris_lib.tf1.estimator` the V1 ones; a name the real tf.estimator had and iris_lib lacks fails with an
+AttributeError that says so and what to use instead. The shim is tested in fresh interpreters, because it
+changes the `tensorflow` module for the rest of the process.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import iris_lib.tf1
+from iris_lib.estimator import api, canned
+from iris_lib.estimator.api import MissingFromIrisLib
+
+
+def run_program(source: str, tmp_path) -> dict:
+    """Run a program in a fresh interpreter; it prints one JSON line last."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
+                            env=env, timeout=600, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_shim_puts_v2_classes_on_tf_estimator_and_v1_on_compat_v1(tmp_path):
+    answer = run_program("""
+        import json
+        import tensorflow as tf
+        import iris_lib.estimator_shim
+        import tensorflow.compat.v1 as tf1  # imported after the shim: still ours
+        from tensorflow.estimator import export
+        from tensorflow.compat.v1.estimator import inputs
+        from iris_lib.estimator import Estimator, canned
+        print(json.dumps({
+            "v2": tf.estimator.DNNClassifier is canned.DNNClassifierV2,
+            "v2_linear": tf.estimator.LinearRegressor is canned.LinearRegressorV2,
+            "v1": tf.compat.v1.estimator.DNNClassifier is canned.DNNClassifier,
+            "v1_late_import": tf1.estimator.DNNClassifier is canned.DNNClassifier,
+            "estimator": tf.estimator.Estimator is Estimator is tf1.estimator.Estimator,
+            "export": export.ServingInputReceiver.__module__,
+            "inputs": inputs.numpy_input_fn.__module__,
+            "v2_inputs": tf.estimator.inputs is tf1.estimator.inputs,
+        }))
+    """, tmp_path)
+    assert answer == {"v2": True, "v2_linear": True, "v1": True, "v1_late_import": True, "estimator": True,
+                      "export": "iris_lib.estimator.export.export", "inputs": "iris_lib.estimator.inputs.numpy_io",
+                      "v2_inputs": True}
+
+
+def test_the_shim_works_imported_before_tensorflow(tmp_path):
+    answer = run_program("""
+        import json
+        import iris_lib.estimator_shim
+        import tensorflow.compat.v1 as tf
+        print(json.dumps({"name": tf.estimator.DNNClassifier.__name__,
+                          "run_config": tf.estimator.RunConfig.__module__}))
+    """, tmp_path)
+    assert answer == {"name": "DNNClassifier", "run_config": "iris_lib.estimator.run_config"}
+
+
+def test_a_tf2_era_program_trains_evaluates_and_exports_unchanged(tmp_path):
+    """numpy_input_fn + the V2 DNNClassifier + export_saved_model, all written as `tf.estimator.*`."""
+    answer = run_program("""
+        import json
+        import numpy as np
+        import tensorflow as tf
+        import iris_lib.estimator_shim
+        from iris_lib import data
+
+        (train_x, train_y), (test_x, test_y) = data.load_data()
+        columns = [tf.feature_column.numeric_column(key) for key in train_x.keys()]
+        classifier = tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=columns, n_classes=3,
+                                                model_dir="model", config=tf.estimator.RunConfig(tf_random_seed=1))
+        as_arrays = lambda frame: {key: frame[key].to_numpy() for key in frame}
+        train = tf.compat.v1.estimator.inputs.numpy_input_fn(as_arrays(train_x), train_y.to_numpy(),
+                                                             batch_size=32, num_epochs=None, shuffle=True)
+        classifier.train(train, steps=50)
+        metrics = classifier.evaluate(tf.compat.v1.estimator.inputs.numpy_input_fn(
+            as_arrays(test_x), test_y.to_numpy(), shuffle=False))
+        spec = tf.feature_column.make_parse_example_spec(columns)
+        receiver = tf.estimator.export.build_parsing_serving_input_receiver_fn(spec)
+        path = classifier.export_saved_model("export", receiver)
+        signatures = tf.saved_model.load(path.decode()).signatures
+        print(json.dumps({"class": type(classifier).__name__, "global_step": int(metrics["global_step"]),
+                          "metric_keys": sorted(metrics), "signatures": sorted(signatures),
+                          "loss_finite": bool(np.isfinite(metrics["loss"]))}))
+    """, tmp_path)
+    assert answer["class"] == "DNNClassifierV2"
+    assert answer["global_step"] == 50 and answer["loss_finite"]
+    assert {"accuracy", "average_loss", "loss", "global_step"} <= set(answer["metric_keys"])
+    assert "serving_default" in answer["signatures"]
+
+
+def test_iris_lib_tf1_keeps_the_v1_classes():
+    assert iris_lib.tf1.estimator is api.ESTIMATOR_V1
+    assert iris_lib.tf1.estimator.DNNClassifier is canned.DNNClassifier
+    assert api.ESTIMATOR_V2.DNNClassifier is canned.DNNClassifierV2
+    assert iris_lib.tf1.estimator.export.PredictOutput.__name__ == "PredictOutput"
+    assert "Estimator" in dir(iris_lib.tf1.estimator) and "experimental" in dir(iris_lib.tf1.estimator)
+
+
+@pytest.mark.parametrize("name, advice", [
+    ("tpu", "TPUEstimator is out of scope"),
+    ("model_to_estimator", "Keras 3 models cannot run in a tf.compat.v1 graph"),
+    ("MultiClassHead", "Heads are not provided; write a model_fn"),
+    ("BaselineClassifier", r"not implemented yet; the names iris_lib provides are dir\(tf.compat.v1.estimator\)"),
+])
+def test_a_missing_real_name_says_what_to_use_instead(name, advice):
+    with pytest.raises(MissingFromIrisLib, match=rf"iris_lib's tf.compat.v1.estimator has no '{name}'.*{advice}"):
+        getattr(iris_lib.tf1.estimator, name)
+    assert not hasattr(iris_lib.tf1.estimator, name)
+
+
+def test_missing_experimental_and_layers_names_are_explained_too():
+    with pytest.raises(MissingFromIrisLib, match="LinearSDCA.*the SDCA optimizer is not provided"):
+        api.ESTIMATOR_V2.experimental.LinearSDCA
+    with pytest.raises(MissingFromIrisLib,
+                       match="iris_lib's tf.layers has no 'conv2d_transpose' \\(the real one had it\\)"):
+        iris_lib.tf1.layers.conv2d_transpose
+    assert iris_lib.tf1.layers.dense.__module__.startswith("iris_lib.layers")
+
+
+def test_a_name_the_real_one_never_had_is_a_plain_attribute_error():
+    with pytest.raises(AttributeError,
+                       match="has no attribute 'DNNClasifier', nor had the real tf.estimator") as caught:
+        iris_lib.tf1.estimator.DNNClasifier
+    assert not isinstance(caught.value, MissingFromIrisLib)
+
+
+@pytest.mark.parametrize("namespace", [api.ESTIMATOR_V1, api.ESTIMATOR_V2], ids=["v1", "v2"])
+def test_every_real_name_resolves_or_is_explained(namespace):
+    """No real name ends in a bare AttributeError; and the ones provided are listed by dir()."""
+    real = api.REAL_V1 if namespace is api.ESTIMATOR_V1 else api.REAL_V2
+    provided = []
+    for name in real:
+        try:
+            getattr(namespace, name)
+            provided.append(name)
+        except MissingFromIrisLib:
+            pass
+    assert {"Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "DNNClassifier", "export",
+            "experimental"} <= set(provided)
+    assert set(provided) <= set(dir(namespace))
