@@ -76,6 +76,7 @@ lab: venv
 
 bench: venv
 	$(PY) benchmarks/bench_engine.py
+	$(PY) benchmarks/bench_static_explorer.py
 
 clean:
 	rm -rf _build

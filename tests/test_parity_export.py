@@ -165,7 +165,8 @@ import json, os, sys
 sys.path.insert(0, sys.argv[1])
 import real_export
 import tensorflow as tf
-model_dir, export_base, path, kwargs, our_dir = sys.argv[2], sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), sys.argv[6]
+model_dir, export_base, path, kwargs, our_dir = sys.argv[2:7]
+kwargs = json.loads(kwargs)
 make = tf
 for part in path.split("."):
     make = getattr(make, part)

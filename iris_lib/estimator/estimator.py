@@ -490,6 +490,8 @@ class Estimator:
                 if hooked:
                     hooked.after_run(ran, hooked.late)
                     stop = stop or ran.context.stop_requested
+                if hooked.stoppers and hooked.stop_requested(step):
+                    stop = True
             if own_checkpoints and (step != checkpoint_step or step == first):
                 self._save_checkpoint(session, built, step, hooked)
                 checkpoint_step = step

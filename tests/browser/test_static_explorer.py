@@ -3,12 +3,11 @@
 Each control is changed as a reader would (a key press on a range slider, a choice in a select); after each
 change, the accuracy shown, the curves' data, the decision regions' data and the predictions must be the
 stored run of that configuration (book_assets/explorer_grid.js, read here in Python), the URL hash must
-name it, and the page must have answered in under 100 ms (the median over the changes). A link with a hash opens that configuration, and
+name it. (How fast the page answers is measured by `benchmarks/bench_static_explorer.py`, `make bench`, not
+here: a timed test fails on a busy machine.) A link with a hash opens that configuration, and
 editing the hash on an open page moves the controls. Nothing may be asked of any host but 127.0.0.1.
 """
 from __future__ import annotations
-
-import statistics
 
 import pytest
 
@@ -111,19 +110,15 @@ def test_each_control_shows_the_stored_run_of_its_configuration(tab, base_url, g
         ("optimizer", lambda c: c.select_option("SGD"), "SGD"),
         ("layers", lambda c: (c.press("ArrowLeft"), c.press("ArrowLeft")), "1"),
     ]
-    seen, times = {shown["key"]}, []
+    seen = {shown["key"]}
     for control, change, value in changes:
         change(box.locator(f'[data-control="{control}"]'))
         shown = page.evaluate(SHOWN)
         assert shown["controls"][control] == value, control
         assert shown["key"] == expected_key(shown["controls"])
         assert_shows_stored_run(shown, grid, shown["key"])
-        times.append(shown["ms"])
         seen.add(shown["key"])
     assert len(seen) == len(changes) + 1
-    # The page answers at once: lookup and redraw of every chart, median over the changes (the first
-    # drawing at page load, which sets the charts up, is not counted).
-    assert statistics.median(times) < 100, f"the page took {times} ms to answer the changes"
     page.screenshot(path=str(artifact_path("screenshots", f"static_explorer_{name.replace('/', '__')}.png")),
                     full_page=False)
 

@@ -7,8 +7,8 @@ SUM_OVER_BATCH_SIZE), and the same `export_outputs` in PREDICT mode, so `export_
 real signatures (V1 `head.py` and V2 `head/*_head.py` build the same ones): a classifier's
 `serving_default` and `classification` classify (probabilities as scores, every class name as classes;
 a binary one adds `regression` with the logistic), a regressor's `serving_default` and `regression`
-regress, and `predict` returns every prediction key. A classifier refuses float labels, as the real one did: casting 2.9 to a class id
-would silently train on class 2.
+regress, and `predict` returns every prediction key. A classifier refuses float labels, as the real
+one did: casting 2.9 to a class id would silently train on class 2.
 """
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import tensorflow as tf
 
+from iris_lib.estimator.hooks.hooks import StopTrainingHook
 from iris_lib.estimator.hooks.session_run_hook import SessionRunArgs, SessionRunContext, SessionRunHook, SessionRunValues
 
 v1 = tf.compat.v1
@@ -136,7 +137,11 @@ class TrainHooks(HookRunner):
 
     def __init__(self, chief: Sequence, user: Sequence, late: Sequence, listeners: Sequence = ()):
         self.chief = check_hooks(chief, "training_chief_hooks")
-        self.user = check_hooks(user)
+        user = check_hooks(user)
+        # A StopTrainingHook only watches an Event: the loop checks it between steps itself, so a Stop
+        # button does not move training off its fast path (one make_callable run per step).
+        self.stoppers = [hook for hook in user if type(hook) is StopTrainingHook]
+        self.user = [hook for hook in user if type(hook) is not StopTrainingHook]
         self.late = check_hooks(late, "training_hooks")
         super().__init__(self.chief + self.user + self.late)
         self.listeners = list(listeners)
@@ -158,3 +163,13 @@ class TrainHooks(HookRunner):
         for listener in self.listeners:  # the engine's CheckpointSaverHook came first and began its listeners
             listener.begin()
         super().begin()
+        for hook in self.stoppers:
+            hook.begin()
+
+    def stop_requested(self, step: int) -> bool:
+        """True once any StopTrainingHook's `stop()` was called; each records the step it stopped at."""
+        if not any(hook.event.is_set() for hook in self.stoppers):
+            return False
+        for hook in self.stoppers:
+            hook.stopped_at = step
+        return True
