@@ -336,3 +336,13 @@ def test_evaluate_returns_its_metrics_when_the_summary_cannot_be_written(trained
     assert results == expected
     assert any("evaluate(): the metrics are returned, but their summary for TensorBoard could not be written to "
                f"{blocked}" in m for m in warnings_logged), warnings_logged
+
+
+def test_distribution_arguments_of_run_config_are_refused_with_what_to_do():
+    import pytest as _pytest
+    from iris_lib.estimator import RunConfig as _RunConfig
+
+    for name in ("train_distribute", "eval_distribute", "device_fn"):
+        with _pytest.raises(ValueError, match=rf"RunConfig\({name}=\.\.\.\): iris_lib trains in one process.*Keras"):
+            _RunConfig(**{name: object()})
+    assert _RunConfig(train_distribute=None).save_checkpoints_secs == 600

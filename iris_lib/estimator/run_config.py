@@ -4,6 +4,10 @@ from __future__ import annotations
 import numbers
 import os
 from dataclasses import dataclass
+from typing import Any
+
+# The real RunConfig's arguments for distributed and multi-device training, which iris_lib does not run.
+_NOT_PROVIDED = ("train_distribute", "eval_distribute", "experimental_distribute", "device_fn", "protocol")
 
 
 @dataclass
@@ -17,8 +21,20 @@ class RunConfig:
     save_checkpoints_secs: int | None = None
     keep_checkpoint_max: int = 5
     log_step_count_steps: int = 100
+    train_distribute: Any = None
+    eval_distribute: Any = None
+    experimental_distribute: Any = None
+    device_fn: Any = None
+    protocol: Any = None
 
     def __post_init__(self):
+        for name in _NOT_PROVIDED:
+            if getattr(self, name) is not None:
+                raise ValueError(
+                    f"RunConfig({name}=...): iris_lib trains in one process on one device and does not provide "
+                    "distribution strategies or device placement. Leave it out to train locally, or use Keras "
+                    "(model.fit under tf.distribute) for distributed training."
+                )
         if self.save_checkpoints_steps is not None and self.save_checkpoints_secs is not None:
             raise ValueError("RunConfig: give save_checkpoints_steps or save_checkpoints_secs, not both")
         if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
