@@ -11,6 +11,7 @@ import numpy as np
 
 import matplotlib.image
 import pytest
+import tensorflow as tf
 
 from iris_lib import widgets as W
 from iris_lib.widgets import ControlError, HiddenUnitsExplorer, parse_controls, parse_hidden_units
@@ -292,3 +293,14 @@ def test_one_predict_call_gives_the_estimators_numbers_for_each_part(explorer):
                                rtol=0, atol=1e-6)
     np.testing.assert_allclose(predict(W.data.PREDICT_X), examples, rtol=0, atol=1e-6)
     assert (test.argmax(axis=1) == test_y.to_numpy()).mean() == pytest.approx(record.result.accuracy)
+
+
+def test_a_diverging_learning_rate_is_the_nan_guards_red_message_and_saves_nothing(explorer):
+    explorer.optimizer.value, explorer.learning_rate.value = "SGD", "1e38"
+    assert explorer.train() is None
+    assert isinstance(explorer.last_error, tf.compat.v1.train.NanLossDuringTrainingError), explorer.message.value
+    assert "Training failed:" in explorer.message.value and "learning rate" in explorer.message.value
+    (model_dir,) = [p for p in explorer.root_dir.iterdir() if p.is_dir()]
+    checkpoints = sorted(p.name for p in model_dir.glob("model.ckpt-*.index"))
+    assert checkpoints == ["model.ckpt-0.index"]  # only the initial state: no diverged weights saved
+    assert not explorer.train_button.disabled
