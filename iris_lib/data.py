@@ -119,6 +119,7 @@ def load_data(y_name: str = "Species"):
 
 def train_input_fn(features, labels, batch_size: int):
     """Training input: shuffle (buffer 1000), repeat forever, batch. The Estimator decides when to stop."""
+    from iris_lib import quiet  # noqa: F401  (before TensorFlow)
     import tensorflow as tf
 
     _check_batch_size(batch_size)
@@ -128,6 +129,7 @@ def train_input_fn(features, labels, batch_size: int):
 
 def eval_input_fn(features, labels, batch_size: int):
     """Evaluation or prediction input: one pass, in order, batched. `labels=None` for prediction."""
+    from iris_lib import quiet  # noqa: F401  (before TensorFlow)
     import tensorflow as tf
 
     _check_batch_size(batch_size)

@@ -6,6 +6,8 @@ that a reader who mistypes `hidden_units` or forgets a feature learns it from th
 """
 from __future__ import annotations
 
+from iris_lib import quiet  # noqa: F401  (silences TensorFlow's start-up lines before it is imported)
+
 import tensorflow as tf
 
 from iris_lib import layers

@@ -4,6 +4,8 @@ Run `python -m iris_lib.premade_estimator [--batch_size 100] [--train_steps 1000
 """
 from __future__ import annotations
 
+from iris_lib import quiet  # noqa: F401  (silences TensorFlow's start-up lines before it is imported)
+
 from iris_lib import data
 from iris_lib.custom_estimator import feature_columns, make_parser, run_guide_program
 from iris_lib.estimator import RunConfig

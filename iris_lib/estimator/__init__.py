@@ -22,6 +22,7 @@
 
 Nothing here knows about Iris: the book's model and data live in `iris_lib.model` and `iris_lib.data`.
 """
+from iris_lib import quiet  # noqa: F401  (silences TensorFlow's start-up lines before it is imported)
 from iris_lib.estimator import export, inputs
 from iris_lib.estimator.checkpoint_state import DamagedCheckpointError
 from iris_lib.estimator.estimator import CheckpointMismatchError, Estimator

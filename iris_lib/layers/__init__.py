@@ -16,6 +16,7 @@ TF1's `tensorflow/python/layers/`:
 Each class has its functional twin (`dense`, `conv2d`, `max_pooling2d`, `batch_normalization`, ...).
 `__all__` lists exactly the TF1 names iris_lib provides.
 """
+from iris_lib import quiet  # noqa: F401  (silences TensorFlow's start-up lines before it is imported)
 from iris_lib.layers.base import Layer
 from iris_lib.layers.convolutional import Conv1D, Conv2D, Conv3D, conv1d, conv2d, conv3d
 from iris_lib.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
