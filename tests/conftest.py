@@ -3,6 +3,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from pathlib import Path  # noqa: E402
+
 import pytest  # noqa: E402
 
 import iris_lib.quiet  # noqa: F401,E402
@@ -29,3 +31,17 @@ def trained(tmp_path_factory, iris, columns):
     estimator = make_estimator(tmp_path_factory.mktemp("trained"), columns)
     estimator.train(train_fn(iris), steps=1000)
     return estimator, estimator.evaluate(eval_fn(iris))
+
+
+@pytest.fixture(scope="session")
+def legacy_python() -> Path:
+    """The legacy venv's interpreter (TF 2.15 + tensorflow-estimator), for the parity tests; when they were
+    asked for (IRIS_PARITY=1), its absence is a failure, not a skip."""
+    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or Path(__file__).resolve().parents[1] / ".venv-legacy" / "bin" / "python")
+    if not python.exists():
+        pytest.fail(
+            f"IRIS_PARITY=1 but the legacy python {python} does not exist. Create the legacy venv with "
+            "`make parity` or `bash scripts/make_legacy_venv.sh`, or point IRIS_LEGACY_PYTHON at a Python "
+            "that has tensorflow-cpu==2.15.1 and tensorflow-estimator==2.15.0."
+        )
+    return python

@@ -1,4 +1,11 @@
-"""Helpers the tests share: an Estimator on the guide's model and the guide's three input functions."""
+"""Helpers the tests share: an Estimator on the guide's model, the guide's three input functions, and a
+way to run a script with the legacy (TF 2.15) python for the parity tests."""
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
 import iris_lib.quiet  # noqa: F401  (before TensorFlow)
 from iris_lib import data
 from iris_lib.estimator import Estimator, RunConfig
@@ -26,3 +33,14 @@ def eval_fn(iris, batch_size=100):
 
 def predict_fn(batch_size=100):
     return lambda: data.eval_input_fn(data.PREDICT_X, None, batch_size)
+
+
+def run_json(python, script, *args, timeout: int = 600):
+    """Run `python script *args` (e.g. a tests/legacy/ script in the TF 2.15 venv) and return the JSON object
+    it prints on its last line; a failure fails the test with the end of its stderr."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    result = subprocess.run([str(python), str(script), *args], capture_output=True, text=True, env=env,
+                            timeout=timeout)
+    if result.returncode != 0:
+        pytest.fail(f"{Path(script).name} {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from support import run_json
+
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
     reason="parity with the real tf.estimator is opt-in: IRIS_PARITY=1 (see `make parity`)",
@@ -35,21 +37,8 @@ RECEIVERS = ["parsing", "raw"]
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 
-@pytest.fixture(scope="module")
-def legacy_python() -> Path:
-    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or REPO / ".venv-legacy" / "bin" / "python")
-    if not python.exists():
-        pytest.fail(f"IRIS_PARITY=1 but the legacy python {python} does not exist: run `make .venv-legacy/.installed`")
-    return python
-
-
 def run_real(legacy_python: Path, *args: str):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([str(legacy_python), str(REAL_EXPORT), *args], capture_output=True, text=True,
-                            env=env, timeout=600)
-    if result.returncode != 0:
-        pytest.fail(f"real_export.py {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_json(legacy_python, REAL_EXPORT, *args)
 
 
 @pytest.fixture(scope="module")

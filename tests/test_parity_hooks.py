@@ -9,13 +9,13 @@ Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1 IRIS_LEGACY_
 """
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from support import run_json
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -27,22 +27,8 @@ PROGRAMS = REPO / "tests" / "legacy" / "hook_programs.py"
 SCENARIOS = ["train_order", "stop", "out_of_range", "evaluate", "predict", "train_and_evaluate", "early_stopping"]
 
 
-@pytest.fixture(scope="module")
-def legacy_python() -> Path:
-    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or REPO / ".venv-legacy" / "bin" / "python")
-    if not python.exists():
-        pytest.fail(f"IRIS_PARITY=1 but the legacy python {python} does not exist: run `make parity` "
-                    "or `bash scripts/make_legacy_venv.sh`.")
-    return python
-
-
 def run(python, engine: str, scenario: str, model_dir: Path) -> dict:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([str(python), str(PROGRAMS), engine, scenario, str(model_dir)],
-                            capture_output=True, text=True, env=env, timeout=600)
-    if result.returncode != 0:
-        pytest.fail(f"hook_programs.py {engine} {scenario} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_json(python, PROGRAMS, engine, scenario, str(model_dir))
 
 
 def both(legacy_python, scenario, tmp_path):

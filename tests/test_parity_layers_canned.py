@@ -22,17 +22,17 @@ legacy interpreter, default `.venv-legacy/bin/python`).
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from support import run_json
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -48,21 +48,8 @@ CANNED = ("linear_binary", "linear_three", "linear_regressor", "dnn_classifier",
 LINEAR = ("linear_binary", "linear_three", "linear_regressor")
 
 
-@pytest.fixture(scope="module")
-def legacy_python() -> Path:
-    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or REPO / ".venv-legacy" / "bin" / "python")
-    if not python.exists():
-        pytest.fail(f"IRIS_PARITY=1 but the legacy python {python} does not exist: run `make .venv-legacy/.installed`")
-    return python
-
-
 def run_real(legacy_python: Path, *args: str):
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([str(legacy_python), str(REAL), *args], capture_output=True, text=True, env=env,
-                            timeout=600)
-    if result.returncode != 0:
-        pytest.fail(f"real_layers_canned.py {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_json(legacy_python, REAL, *args)
 
 
 @pytest.fixture(scope="module")

@@ -13,15 +13,15 @@ Opt-in, because it needs the legacy venv and takes about a minute:
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from support import run_json
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -40,27 +40,9 @@ TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 # ----- running the real one -------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def legacy_python() -> Path:
-    """The legacy venv's interpreter; when the test was asked for, its absence is a failure, not a skip."""
-    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or REPO / ".venv-legacy" / "bin" / "python")
-    if not python.exists():
-        pytest.fail(
-            f"IRIS_PARITY=1 but the legacy python {python} does not exist. Create the legacy venv with "
-            "`make parity` or `bash scripts/make_legacy_venv.sh`, or point IRIS_LEGACY_PYTHON at a Python "
-            "that has tensorflow-cpu==2.15.1 and tensorflow-estimator==2.15.0."
-        )
-    return python
-
-
 def run_real(legacy_python: Path, *args: str):
     """Run one real_estimator.py subcommand with the legacy python and return its JSON answer."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    result = subprocess.run([str(legacy_python), str(REAL_ESTIMATOR), *args],
-                            capture_output=True, text=True, env=env, timeout=600)
-    if result.returncode != 0:
-        pytest.fail(f"real_estimator.py {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_json(legacy_python, REAL_ESTIMATOR, *args)
 
 
 # ----- running ours ---------------------------------------------------------------------------------
