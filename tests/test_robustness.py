@@ -346,3 +346,26 @@ def test_distribution_arguments_of_run_config_are_refused_with_what_to_do():
         with _pytest.raises(ValueError, match=rf"RunConfig\({name}=\.\.\.\): iris_lib trains in one process.*Keras"):
             _RunConfig(**{name: object()})
     assert _RunConfig(train_distribute=None).save_checkpoints_secs == 600
+
+
+def test_a_checkpoint_rotated_away_between_listing_and_reading_is_reported_missing(tmp_path, four_checkpoints,
+                                                                                 monkeypatch):
+    """Another process's keep_checkpoint_max can delete a checkpoint after its files were listed and before
+    they are read (a race CI once hit): that is a missing checkpoint, never a FileNotFoundError."""
+    from iris_lib.estimator import checkpoint_state
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(four_checkpoints, model_dir)
+    prefix = str(model_dir / "model.ckpt-300")
+    real_stat = os.stat
+
+    def stat_after_rotation(path, *args, **kwargs):
+        if str(path).startswith(prefix):
+            for name in os.listdir(model_dir):
+                if name.startswith("model.ckpt-300."):
+                    os.remove(model_dir / name)
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoint_state.os, "stat", stat_after_rotation)
+    checkpoint_state._VERIFIED.pop(prefix, None)
+    assert checkpoint_state.checkpoint_problem(prefix) == "model.ckpt-300.index is missing"

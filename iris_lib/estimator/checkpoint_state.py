@@ -90,7 +90,10 @@ def checkpoint_problem(prefix: str) -> str | None:
     if missing:
         return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing"
     files = [index] + [os.path.join(directory, f"{base}.data-{i:05d}-of-{expected:05d}") for i in range(expected)]
-    signature = tuple((f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files)
+    try:  # a trainer's keep_checkpoint_max may delete the files between the listing above and here
+        signature = tuple((f, os.stat(f).st_size, os.stat(f).st_mtime_ns) for f in files)
+    except FileNotFoundError as error:
+        return f"{os.path.basename(error.filename)} is missing"
     if _VERIFIED.get(prefix) == signature:
         return None
     try:
