@@ -147,8 +147,13 @@ def restore(session, saver, prefix: str) -> None:
 
 def recover_rotation(saver, model_dir: str) -> None:
     """Tell the saver about earlier calls' checkpoints so keep_checkpoint_max counts them."""
-    saver.set_last_checkpoints_with_time(
-        [(p, os.path.getmtime(p + ".index")) for p in all_checkpoints(model_dir)])
+    kept = []
+    for prefix in all_checkpoints(model_dir):
+        try:
+            kept.append((prefix, os.path.getmtime(prefix + ".index")))
+        except FileNotFoundError:  # rotated away meanwhile by a trainer in another process (we only read)
+            pass
+    saver.set_last_checkpoints_with_time(kept)
 
 
 def named_latest(model_dir: str) -> str | None:
