@@ -369,3 +369,25 @@ def test_a_checkpoint_rotated_away_between_listing_and_reading_is_reported_missi
     monkeypatch.setattr(checkpoint_state.os, "stat", stat_after_rotation)
     checkpoint_state._VERIFIED.pop(prefix, None)
     assert checkpoint_state.checkpoint_problem(prefix) == "model.ckpt-300.index is missing"
+
+
+def test_latest_looks_again_when_the_newest_checkpoint_is_rotated_away_while_checked(tmp_path, four_checkpoints,
+                                                                                    monkeypatch):
+    """A trainer in another process saves a newer checkpoint and deletes the one being checked: `latest`
+    answers with the new one (predict() and evaluate() ask it first), never DamagedCheckpointError."""
+    from iris_lib.estimator import checkpoint_state
+
+    model_dir = tmp_path / "model"
+    shutil.copytree(four_checkpoints, model_dir)
+    real_problem = checkpoint_state.checkpoint_problem
+
+    def problem_after_a_save(prefix):
+        if prefix.endswith("model.ckpt-300") and (model_dir / "model.ckpt-300.index").exists():
+            for name in os.listdir(model_dir):  # "a newer one" is played by 200: the state file now names it
+                if name.startswith("model.ckpt-300."):
+                    os.remove(model_dir / name)
+            tf.compat.v1.train.update_checkpoint_state(str(model_dir), "model.ckpt-200")
+        return real_problem(prefix)
+
+    monkeypatch.setattr(checkpoint_state, "checkpoint_problem", problem_after_a_save)
+    assert checkpoint_state.latest(str(model_dir)) == str(model_dir / "model.ckpt-200")

@@ -23,6 +23,9 @@ _DATA_FILE = re.compile(r"\.data-(\d{5})-of-(\d{5})$")
 # prefix -> the (name, size, mtime) of its files when it last read back intact: a checkpoint is
 # written once and never modified, so it need not be read again until one of its files changes.
 _VERIFIED: dict[str, tuple] = {}
+# How often `latest` looks again when another process's keep_checkpoint_max deletes the newest checkpoint
+# while it is being checked (each look takes milliseconds; a trainer saves at most every step).
+_ROTATION_RETRIES = 10
 
 
 class DamagedCheckpointError(ValueError):
@@ -36,12 +39,14 @@ def latest(model_dir: str) -> str | None:
         if intact_checkpoints(model_dir):
             raise damaged(model_dir, f"the `{STATE_FILE}` file that names the newest checkpoint is missing")
         return None
-    state = read_state(model_dir)
-    prefix = _absolute(model_dir, state.model_checkpoint_path)
-    problem = checkpoint_problem(prefix)
-    if problem:
-        raise damaged(model_dir, f"`{STATE_FILE}` names {os.path.basename(prefix)}, but {problem}")
-    return prefix
+    for _ in range(_ROTATION_RETRIES):
+        prefix = _absolute(model_dir, read_state(model_dir).model_checkpoint_path)
+        problem = checkpoint_problem(prefix)
+        if not problem:
+            return prefix
+        if named_latest(model_dir) == prefix:
+            break  # still the newest, so damaged; else a trainer in another process rotated it away: look again
+    raise damaged(model_dir, f"`{STATE_FILE}` names {os.path.basename(prefix)}, but {problem}")
 
 
 def read_state(model_dir: str) -> CheckpointState:
