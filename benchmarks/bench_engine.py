@@ -108,23 +108,63 @@ def bench_nan_guard(steps: int, batch_size: int, runs: int, seed: int | None) ->
 
 
 def bench_explorer_click(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
-    """What a reader waits for after pressing Train in the explorer: train + evaluate + predict, then figures."""
+    """What a reader waits for after pressing Train in the explorer: train + evaluate + predict, then figures.
+
+    Besides the two click times, `phases_s` breaks the click with figures down (median wall seconds,
+    timed by wrapping the functions the click calls): training, evaluation with the predictions, the
+    decision regions drawn in the kernel, the wait for the curves and the comparison drawn meanwhile
+    by the helper process (`iris_lib.explorer_figures`), and the rest (event files, tables, threads).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
+    from iris_lib import explorer_figures, widgets
+    from iris_lib.estimator import Estimator
     from iris_lib.widgets import HiddenUnitsExplorer
 
-    with tempfile.TemporaryDirectory() as root:
-        explorer = HiddenUnitsExplorer(root_dir=root, steps=steps, batch_size=batch_size, seed=seed or 7)
-        clicks = {}
-        for draw in (False, True):
-            times = []
-            for _ in range(runs):
-                t0 = time.perf_counter()
-                explorer.train(draw=draw)
-                times.append(time.perf_counter() - t0)
-            assert explorer.last_error is None, explorer.last_error
-            clicks["with_figures_s" if draw else "training_s"] = statistics.median(times[1:] or times)
+    spent: dict = {}
+
+    def timed(owner, name: str, phase: str):
+        original = getattr(owner, name)
+
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[phase] = spent.get(phase, 0.0) + time.perf_counter() - start
+
+        setattr(owner, name, wrapper)
+        return original
+
+    patched = [(owner, name, timed(owner, name, phase)) for owner, name, phase in [
+        (Estimator, "train", "train"), (Estimator, "evaluate", "evaluate_and_predict"),
+        (widgets, "evaluate_and_predict", "evaluate_and_predict"),
+        (HiddenUnitsExplorer, "_show_diagnostics", "decision_regions_here"),
+        (explorer_figures.Drawing, "result", "wait_for_helper_figures")]]
+    try:
+        with tempfile.TemporaryDirectory() as root:
+            explorer = HiddenUnitsExplorer(root_dir=root, steps=steps, batch_size=batch_size, seed=seed or 7)
+            clicks, phases = {}, []
+            for draw in (False, True):
+                times = []
+                for _ in range(runs):
+                    spent.clear()
+                    t0 = time.perf_counter()
+                    explorer.train(draw=draw)
+                    times.append(time.perf_counter() - t0)
+                    if draw:
+                        phases.append({**spent, "rest": times[-1] - sum(spent.values())})
+                assert explorer.last_error is None, explorer.last_error
+                clicks["with_figures_s" if draw else "training_s"] = statistics.median(times[1:] or times)
+    finally:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+    warm = phases[1:] or phases
+    clicks["phases_s"] = {key: statistics.median(p.get(key, 0.0) for p in warm) for key in
+                          ("train", "evaluate_and_predict", "decision_regions_here", "wait_for_helper_figures",
+                           "rest")}
+    clicks["helper_process"] = explorer_figures.Painter._pool is not None
     return clicks
 
 
@@ -244,6 +284,11 @@ def verdict(summaries: dict[str, dict]) -> list[str]:
         if clicks:
             lines.append(f"explorer Train click, {clicks['training_s']:.3f} s to train, evaluate and predict; "
                          f"{clicks['with_figures_s']:.3f} s with its figures redrawn")
+            phases = clicks.get("phases_s")
+            if phases:
+                lines.append("  where the click with figures goes (median s): " + ", ".join(
+                    f"{name.replace('_', ' ')} {seconds:.3f}" for name, seconds in phases.items())
+                    + ("" if clicks.get("helper_process") else " (no helper process: every figure drawn here)"))
         guard = summaries["ours"].get("nan_guard")
         if guard:
             lines.append(f"NaN guard (loss fetched and checked every step): {guard['cost_us_per_step']:.1f} us per "

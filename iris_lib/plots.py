@@ -5,11 +5,15 @@ closed in pyplot's registry at once (so Jupyter shows it exactly once, when it i
 a cell or passed to `display`), the house style is applied through `rc_context` only while
 drawing, and nothing is random. Functions that draw a single panel also accept `ax=` so the
 explorer can place them in its own layout; multi-panel ones accept `fig=` (cleared first) so a live
-plot can be redrawn in place.
+plot can be redrawn in place. Drawn again on the same `fig` / `ax` with data of the same shape (the
+same runs and tags, the same grid and points, the same classes), the training curves, decision regions
+and confusion matrix only replace their data and keep their axes, ticks and legends: the live
+explorer redraws after every run, and building the axes anew was a third of a figure's time.
 """
 from __future__ import annotations
 
 import functools
+import weakref
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
@@ -22,6 +26,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.legend_handler import HandlerBase
+from matplotlib.patches import FancyArrowPatch
 
 from iris_lib.data import FEATURE_NAMES, SPECIES
 from iris_lib.tensorboard import Run, read_run
@@ -52,6 +58,22 @@ _STYLE = {
     "savefig.dpi": 100,
 }
 _INK = "#263238"
+
+# What the redrawable functions drew on a figure or axes they were given: {fig or ax: (layout, artists)}.
+_DRAWN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _drawn_artists(where, layout) -> dict | None:
+    """The artists drawn on `where` for `layout` if they are all still there (not cleared), else None."""
+    drawn = _DRAWN.get(where)
+    if drawn is None or drawn[0] != layout:
+        return None
+    for artist in drawn[1].values():
+        for one in artist if isinstance(artist, list) else [artist]:
+            ax = one.axes
+            if ax is None or one not in ax.get_children() or ax not in ax.figure.axes:
+                return None
+    return drawn[1]
 
 
 def _styled(draw: Callable[..., Figure]) -> Callable[..., Figure]:
@@ -131,29 +153,47 @@ def plot_training_curves(
     missing = [tag for tag in tags if not any(tag in run for run in runs.values())]
     if not tags or missing:
         raise ValueError(f"no scalar summaries for tags {missing or tags}; the event files hold: {available}")
+    order = _run_order(runs)
+    shown = [(tag, name) for tag in tags for name in order
+             if runs[name].get(tag) is not None and not runs[name][tag].empty]
+    layout = (tuple(tags), tuple(order), tuple(shown), smoothing)
     if fig is None:
         fig = _new_figure((4.0 * len(tags), 3.3))
     else:
+        lines = _drawn_artists(fig, layout)
+        if lines is not None:  # the same graphs: new data in the same lines, axes rescaled
+            for (tag, name), (*faint, line) in lines.items():
+                steps, values = runs[name][tag]["step"].to_numpy(), runs[name][tag]["value"].to_numpy()
+                for raw in faint:
+                    raw.set_data(steps, values)
+                line.set_data(steps, smooth(values, smoothing) if faint else values)
+            for ax in fig.axes:
+                ax.relim()
+                ax.autoscale_view()
+            return fig
         fig.clear()
     axes = fig.subplots(1, len(tags), squeeze=False)[0]
-    order = _run_order(runs)
     colors = {name: TENSORBOARD_COLORS[i % len(TENSORBOARD_COLORS)] for i, name in enumerate(order)}
+    lines = {}
     for ax, tag in zip(axes, tags):
         for name in order:
-            frame = runs[name].get(tag)
-            if frame is None or frame.empty:
+            if (tag, name) not in shown:
                 continue
+            frame = runs[name][tag]
             steps, values = frame["step"].to_numpy(), frame["value"].to_numpy()
             if name == "train":
+                faint = []
                 if smoothing:
-                    ax.plot(steps, values, color=colors[name], alpha=0.25, linewidth=1)
+                    faint = ax.plot(steps, values, color=colors[name], alpha=0.25, linewidth=1)
                     values = smooth(values, smoothing)
-                ax.plot(steps, values, color=colors[name], linewidth=1.8, label=name)
+                lines[tag, name] = faint + ax.plot(steps, values, color=colors[name], linewidth=1.8, label=name)
             else:
-                ax.plot(steps, values, linestyle="none", marker="o", markersize=7, color=colors[name], label=name)
+                lines[tag, name] = ax.plot(steps, values, linestyle="none", marker="o", markersize=7,
+                                           color=colors[name], label=name)
         ax.set_title(tag)
         ax.set_xlabel("global step")
         ax.legend(loc="best")
+    _DRAWN[fig] = (layout, lines)
     return fig
 
 
@@ -168,21 +208,47 @@ def _box(ax: Axes, xy: tuple[float, float], text: str, color: str, **kwargs) -> 
     )
 
 
-def _arrow(ax: Axes, child: matplotlib.text.Text, parent: matplotlib.text.Text, linestyle: str, gid: str) -> None:
-    """A UML arrow (hollow head) from box `child` to box `parent`, clipped at both boxes' edges."""
+# The three kinds of arrow in the family figure: gid prefix -> (legend text, arrow style).
+# UML draws "subclass of" solid and "instance of" dashed, both with a hollow head; a plain open
+# head is an ordinary "is passed to" (an argument, not a relation between classes).
+_UML_HEAD = "-|>,head_length=0.8,head_width=0.5"
+_UML_HOLLOW = {"arrowstyle": _UML_HEAD, "facecolor": "white", "edgecolor": _INK, "linewidth": 1.3}
+FAMILY_ARROWS = {
+    "subclass": ("solid, hollow head: is a subclass of", {**_UML_HOLLOW, "linestyle": "solid"}),
+    "instance": ("dashed, hollow head: is an instance of", {**_UML_HOLLOW, "linestyle": "dashed"}),
+    "passed": ("thin, open head: is passed to (an argument)",
+               {"arrowstyle": "->", "color": _INK, "linestyle": "solid", "linewidth": 1.2}),
+}
+
+
+def _arrow(ax: Axes, child: matplotlib.text.Text, parent: matplotlib.text.Text, kind: str, gid: str) -> None:
+    """An arrow of one of FAMILY_ARROWS' kinds from box `child` to box `parent`, clipped at both boxes' edges."""
     ax.annotate(
-        "", xy=parent.get_position(), xytext=child.get_position(), gid=gid,
-        arrowprops={"arrowstyle": "-|>,head_length=0.8,head_width=0.5", "facecolor": "white", "edgecolor": _INK,
-                    "linestyle": linestyle, "linewidth": 1.3, "shrinkA": 2, "shrinkB": 2,
+        "", xy=parent.get_position(), xytext=child.get_position(), gid=f"{kind}:{gid}",
+        arrowprops={**FAMILY_ARROWS[kind][1], "shrinkA": 2, "shrinkB": 2,
                     "patchA": child.get_bbox_patch(), "patchB": parent.get_bbox_patch()},
     )
+
+
+class _ArrowLegendHandler(HandlerBase):
+    """Draws a legend entry as the very arrow it names (a legend line cannot show an arrow head)."""
+
+    def create_artists(self, legend, orig_handle, xdescent, ydescent, width, height, fontsize, trans):
+        y = height / 2 - ydescent
+        arrow = FancyArrowPatch((-xdescent, y), (width - xdescent, y), mutation_scale=fontsize,
+                                transform=trans, gid=orig_handle.get_gid(), shrinkA=0, shrinkB=0,
+                                **FAMILY_ARROWS[orig_handle.get_gid()][1])
+        return [arrow]
 
 
 @_styled
 def plot_estimator_family(premade: Sequence[str] = PREMADE_ESTIMATORS) -> Figure:
     """The Estimator family: pre-made Estimators are *subclasses* of Estimator, a custom one an *instance*.
 
-    Solid arrows mean "is a subclass of" (UML generalisation), the dashed arrow "is an instance of".
+    Three kinds of arrow, named in the legend (FAMILY_ARROWS): solid with a hollow head, "is a subclass
+    of" (UML generalisation); dashed with a hollow head, "is an instance of"; thin with an open head,
+    "is passed to" (the model_fn handed to the Estimator constructor, which is no relation between classes).
+    Each arrow's gid is "<kind>:<what>", e.g. "subclass:DNNClassifier".
     """
     fig = _new_figure((11.0, 5.0))
     ax = fig.subplots()
@@ -195,23 +261,23 @@ def plot_estimator_family(premade: Sequence[str] = PREMADE_ESTIMATORS) -> Figure
     xs = np.linspace(left, right, len(premade)) if len(premade) > 1 else [(left + right) / 2]
     for name, x in zip(premade, xs):
         child = _box(ax, (x, row), _wrap_class_name(name), "#ffe0b2")
-        _arrow(ax, child, base, "solid", gid=f"subclass:{name}")
+        _arrow(ax, child, base, "subclass", gid=name)
     ax.text((left + right) / 2, 0.30, "Pre-made Estimators: subclasses of Estimator\n"
             "class DNNClassifier(Estimator): the model_fn is written for you", ha="center", va="center",
             color=_INK)
 
     custom = _box(ax, (0.86, row), "Estimator(\n  model_fn=my_model_fn,\n  params={...})", "#bbdefb",
                   family="monospace", fontsize=9, multialignment="left")
-    _arrow(ax, custom, base, "dashed", gid="instance:custom")
+    _arrow(ax, custom, base, "instance", gid="custom")
     model_fn = _box(ax, (0.86, 0.22), "def my_model_fn(\n  features, labels,\n  mode, params): ...", "#e8f5e9",
                     family="monospace", fontsize=9, multialignment="left")
-    ax.annotate("", xy=custom.get_position(), xytext=model_fn.get_position(), gid="uses:model_fn",
-                arrowprops={"arrowstyle": "->", "color": _INK, "linewidth": 1.2, "shrinkA": 2, "shrinkB": 2,
-                            "patchA": model_fn.get_bbox_patch(), "patchB": custom.get_bbox_patch()})
+    _arrow(ax, model_fn, custom, "passed", gid="model_fn")
     ax.text(0.86, 0.04, "Custom Estimator: an instance of\nEstimator; you write the model_fn", ha="center",
             va="center", color=_INK)
-    ax.text(0.5, 0.99, "solid arrow: subclass of      dashed arrow: instance of", ha="center", va="top",
-            fontsize=9, color="#546e7a")
+    handles = [FancyArrowPatch((0, 0), (1, 0), gid=kind) for kind in FAMILY_ARROWS]
+    ax.legend(handles, [text for text, _ in FAMILY_ARROWS.values()], handler_map={FancyArrowPatch: _ArrowLegendHandler()},
+              loc="upper center", bbox_to_anchor=(0.5, 1.04), ncol=3, handlelength=3.5, fontsize=9,
+              labelcolor="#546e7a", columnspacing=2.5)
     return fig
 
 
@@ -263,8 +329,8 @@ def plot_network(
     units = _validate_hidden_units(hidden_units)
     if max_nodes < 2:
         raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
-    if feature_names is None:
-        feature_names = FEATURE_NAMES if n_features == len(FEATURE_NAMES) else [f"x{i}" for i in range(n_features)]
+    if feature_names is None:  # input_layer's order: the columns sorted by name (Petal before Sepal)
+        feature_names = sorted(FEATURE_NAMES) if n_features == len(FEATURE_NAMES) else [f"x{i}" for i in range(n_features)]
     if class_names is None:
         class_names = SPECIES if n_classes == len(SPECIES) else [f"class {i}" for i in range(n_classes)]
     if len(feature_names) != n_features or len(class_names) != n_classes:
@@ -381,11 +447,18 @@ def plot_decision_regions(
             f"shape ({grid_x.size}, {len(class_names)}); got shape {proba.shape}"
         )
     regions = proba.argmax(axis=1).reshape(grid_x.shape)
+    points = np.column_stack([train_x[x_feature].to_numpy(), train_x[y_feature].to_numpy(), labels])
+    layout = (tuple(class_names), x_feature, y_feature, resolution, tuple(train_x.columns), points.tobytes())
+    drawn = _drawn_artists(ax, layout) if ax is not None else None
+    if drawn is not None:  # the same grid and points: new colours in the same mesh, a new title
+        drawn["mesh"].set_array(regions)
+        ax.set_title(title or "Decision regions")
+        return ax.figure
 
     fig, ax = _figure_and_axes(ax, (5.6, 4.4))
     colors = [_species_color(name, k) for k, name in enumerate(class_names)]
-    ax.pcolormesh(grid_x, grid_y, regions, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(colors) - 0.5,
-                  alpha=0.28, shading="auto", rasterized=True)
+    mesh = ax.pcolormesh(grid_x, grid_y, regions, cmap=ListedColormap(colors), vmin=-0.5, vmax=len(colors) - 0.5,
+                         alpha=0.28, shading="auto", rasterized=True)
     for k, name in enumerate(class_names):
         mask = labels == k
         ax.scatter(train_x[x_feature].to_numpy()[mask], train_x[y_feature].to_numpy()[mask], s=26,
@@ -399,6 +472,7 @@ def plot_decision_regions(
     if held:
         ax.text(0.99, 0.01, f"{', '.join(held)} held at the training mean", transform=ax.transAxes,
                 ha="right", va="bottom", fontsize=8, color="#546e7a")
+    _DRAWN[ax] = (layout, {"mesh": mesh})
     return fig
 
 
@@ -418,19 +492,31 @@ def plot_confusion_matrix(
         raise ValueError(f"labels and predictions differ in length: {truth.size} vs {guess.size}")
     matrix = np.zeros((n, n), dtype=int)
     np.add.at(matrix, (truth, guess), 1)
+    accuracy = float(np.trace(matrix)) / max(1, truth.size)
+    title = title or f"Confusion matrix\naccuracy {accuracy:.1%} on {truth.size} examples"
+    drawn = _drawn_artists(ax, tuple(class_names)) if ax is not None else None
+    if drawn is not None:  # the same classes: new counts in the same image and labels, a new title
+        drawn["image"].set_data(matrix)
+        drawn["image"].set_clim(0, max(1, matrix.max()))
+        for (i, j), count in np.ndenumerate(matrix):
+            drawn["counts"][i * n + j].set(text=str(count), color="white" if count > matrix.max() / 2 else _INK)
+        ax.set_title(title)
+        return ax.figure
     fig, ax = _figure_and_axes(ax, (4.8, 4.2))
-    ax.imshow(matrix, cmap="Blues", vmin=0, vmax=max(1, matrix.max()))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0, vmax=max(1, matrix.max()))
+    counts = []
     for (i, j), count in np.ndenumerate(matrix):
         dark = count > matrix.max() / 2
-        ax.text(j, i, str(count), ha="center", va="center", fontsize=12, color="white" if dark else _INK)
+        counts.append(ax.text(j, i, str(count), ha="center", va="center", fontsize=12,
+                              color="white" if dark else _INK))
     ax.set_xticks(range(n), class_names)
     ax.set_yticks(range(n), class_names)
     ax.set_xlabel("predicted species")
     ax.set_ylabel("true species")
     ax.grid(False)
     ax.spines[:].set_visible(False)
-    accuracy = float(np.trace(matrix)) / max(1, truth.size)
-    ax.set_title(title or f"Confusion matrix\naccuracy {accuracy:.1%} on {truth.size} examples")
+    ax.set_title(title)
+    _DRAWN[ax] = (tuple(class_names), {"image": image, "counts": counts})
     return fig
 
 

@@ -21,20 +21,24 @@ Design choices, so a reader can predict what happens:
   is handled while it trains. Stop (or a kernel interrupt while code waits in `train()`) ends the
   run after the current step through the engine's `StopTrainingHook`; the model at that step is
   saved, evaluated and drawn. A second Train while a run goes is refused with a message.
-- A click is kept short (measured by `make bench`): the figures are made with fixed margins
-  (constrained layout draws each figure twice) and reused, and the decision-region grid, the test
-  set and the guide's examples are predicted in one `predict()` call, in TensorFlow's thread while
-  the curves are drawn.
+- A click is kept short (`make bench` times it and breaks it down, phase by phase). After
+  training, the test metrics and the probabilities for the decision-region grid, the test set and
+  the guide's examples come from one graph and one session (`evaluate_and_predict`: every Estimator
+  call builds a graph and restores the checkpoint, which costs more than the computation). The three
+  figures are made once, with fixed margins (constrained layout draws each figure twice), and
+  redrawn in place: new data in the same lines, mesh, image and labels, on the same Agg canvas, so
+  their axes, ticks and text layouts are not built again. The curves and the comparison of runs are
+  drawn in a helper process while the kernel draws the decision regions (`explorer_figures.py`:
+  matplotlib holds the GIL, so only a second process draws at the same time).
 """
 from __future__ import annotations
 
-import base64
 import html
-import io
 import re
 import shutil
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +53,9 @@ from iris_lib import data, plots
 from iris_lib.model import OPTIMIZERS, check_hidden_units
 from iris_lib.notebook import BOOK_SEED, MODELS_ROOT, shown as shown_path
 from iris_lib.custom_estimator import feature_columns
+from iris_lib.estimator.evaluate_and_predict import evaluate_and_predict
+from iris_lib.explorer_figures import ComparedRun, Drawing, Painter, figure_output
+from iris_lib.explorer_figures import fixed_figure as _fixed_figure
 from iris_lib.estimator.hooks import StopTrainingHook
 from iris_lib.sweep import RunResult, TrainingConfig, make_estimator
 from iris_lib.tensorboard import read_run
@@ -59,17 +66,19 @@ MAX_UNITS = 1024
 MAX_STEPS = 20_000
 MAX_BATCH_SIZE = 1_000
 POINTS_PER_CURVE = 50  # summaries written per run (save_summary_steps = steps // 50)
-# The live plot is first drawn one second into a run and then at most every REDRAW_SECONDS; the
-# progress bar is updated at every poll. Drawing takes CPU from training (measured: a draw in the
-# middle of a 1000-step run made it 0.4 s slower on the shared 2-core machine), so a run that ends
-# within a second shows only the progress bar and then its final curves.
+# The live plot is first drawn one second into a run and then at most every REDRAW_SECONDS after
+# the last one is shown; the progress bar is updated at every poll. The helper process draws it
+# (explorer_figures), so it takes no GIL from the training loop (drawn in the kernel, a draw in the
+# middle of a 1000-step run made it 0.4 s slower on the shared 2-core machine). A run that ends within
+# a second shows only the progress bar and then its final curves, and no live plot is started when
+# the run should end within REDRAW_SECONDS: the final curves come next (on a busy machine, where
+# 1000 steps outlast a second, such a last-moment draw added 0.2-0.3 s to the click).
 FIRST_DRAW_SECONDS = 1.0
 REDRAW_SECONDS = 0.5
 POLL_SECONDS = 0.1
 MAX_COMPARED = 8  # runs drawn in the comparison figure (the table keeps them all)
 REGION_RESOLUTION = 60  # decision regions: a 60 x 60 grid of predictions
 # Fixed margins (fractions of the figure) in place of constrained layout, which draws a figure twice.
-CURVES_MARGINS = {"left": 0.07, "right": 0.98, "bottom": 0.15, "top": 0.91, "wspace": 0.2}
 DIAGNOSTICS_MARGINS = {"left": 0.065, "right": 0.985, "bottom": 0.12, "top": 0.88, "wspace": 0.42}
 
 CSS_CLASSES = {
@@ -96,6 +105,19 @@ CSS_CLASSES = {
     "history_table": "iris-history",
     "comparison": "iris-comparison",
 }
+
+
+def _steady_input(dataset):
+    """The training dataset with tf.data's autotuning off and one batch prefetched: the same batches in the
+    same order, as fast, without the wait autotuning adds when the session closes. Measured (1000 steps,
+    [10, 10]): with autotuning, about one train() in three waited 0.2-0.3 s in `Session.close` for
+    tf.data's optimizer thread; without it and without a prefetch, every step was slower (0.67 s against
+    0.52 s: autotuning's own injected prefetch is what made it fast)."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(1).with_options(options)
 
 
 class ControlError(ValueError):
@@ -197,26 +219,6 @@ def describe_network(hidden_units: Sequence[int], n_inputs: int = len(data.FEATU
 # Small helpers: figures into output widgets, HTML
 
 
-def figure_output(fig: Figure, alt: str) -> dict:
-    """A matplotlib figure as one display_data output (PNG), for `Output.outputs`.
-
-    Setting `outputs` directly (instead of `with out: display(fig)`) works from any thread and
-    without a kernel, and the PNG is kept in the saved widget state, so the static book shows it.
-    """
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    png = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return {"output_type": "display_data", "data": {"image/png": png, "text/plain": alt}, "metadata": {}}
-
-
-def _fixed_figure(figsize: tuple[float, float], **margins) -> Figure:
-    """A figure with fixed margins: drawn once per save (constrained layout draws twice)."""
-    fig = Figure(figsize=figsize, layout=None)
-    if margins:
-        fig.subplots_adjust(**margins)
-    return fig
-
-
 def _table_html(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, border=0, classes="iris-table", escape=True)
 
@@ -288,11 +290,13 @@ class HiddenUnitsExplorer:
         self._stop_hook: StopTrainingHook | None = None
         self._running_config: TrainingConfig | None = None
         self._record: RunRecord | None = None
-        # Figures are made once and drawn again for every run (fixed layouts: constrained layout draws
-        # each figure twice, and drawing is most of a click's time).
-        self._curves_fig = _fixed_figure((8.0, 3.3))
+        # Figures are made once and redrawn in place for every run (drawing is most of a click's time);
+        # the curves and the comparison by the helper process, under this explorer's name.
         self._diagnostics_fig: Figure | None = None
+        self._figures_name = uuid.uuid4().hex
+        Painter.start()
         self._region_grid: dict[str, np.ndarray] | None = None
+        self._prediction_rows: dict[str, np.ndarray] | None = None
 
         wide = {"description_width": "110px"}
         layout = widgets.Layout(width="340px")
@@ -504,25 +508,37 @@ class HiddenUnitsExplorer:
             records.append(self.train(draw=i == len(hidden_units) - 1))
         return records
 
-    def _fit(self, config: TrainingConfig, model_dir: Path, on_step, every: int):
-        """Train from scratch with the Stop hook, then evaluate: `train_and_evaluate`, stoppable.
+    def _fit(self, config: TrainingConfig, model_dir: Path, on_step, every: int, predict: bool = True):
+        """Train from scratch with the Stop hook, then evaluate (and predict): `train_and_evaluate`, stoppable.
 
-        Returns (estimator, RunResult, the step it stopped at or None). The model_dir is emptied
-        first, so the same settings always give the same model.
+        Returns (RunResult, the step it stopped at or None, the probabilities `_split_predictions`
+        gives, or None when `predict` is False). The model_dir is emptied first, so the same settings
+        always give the same model. The metrics and the probabilities come from one graph and one
+        session (`evaluate_and_predict`), with the numbers of separate evaluate() and predict() calls.
         """
         (train_x, train_y), (test_x, test_y) = self._iris
         shutil.rmtree(model_dir, ignore_errors=True)
         estimator = make_estimator(config, model_dir, self._columns, on_step, save_summary_steps=every,
                                    report_every=every)
         start = time.perf_counter()
-        estimator.train(lambda: data.train_input_fn(train_x, train_y, config.batch_size), steps=config.steps,
-                        hooks=[self._stop_hook])
+        estimator.train(lambda: _steady_input(data.train_input_fn(train_x, train_y, config.batch_size)),
+                        steps=config.steps, hooks=[self._stop_hook])
         seconds = time.perf_counter() - start
-        metrics = estimator.evaluate(lambda: data.eval_input_fn(test_x, test_y, len(test_x)))
+        test_input = lambda: data.eval_input_fn(test_x, test_y, len(test_x))  # noqa: E731
+        probabilities = None
+        if predict:
+            rows = self._prediction_features()
+            size = len(rows[data.FEATURE_NAMES[0]])
+            metrics, predicted = evaluate_and_predict(estimator, test_input,
+                                                      lambda: data.eval_input_fn(rows, None, size),
+                                                      predict_keys=["probabilities"])
+            probabilities = self._split_predictions(predicted["probabilities"])
+        else:
+            metrics = estimator.evaluate(test_input)
         result = RunResult(config=config, model_dir=str(model_dir), accuracy=float(metrics["accuracy"]),
                            loss=float(metrics["loss"]), global_step=int(metrics["global_step"]),
                            train_seconds=seconds)
-        return estimator, result, self._stop_hook.stopped_at
+        return result, self._stop_hook.stopped_at, probabilities
 
     def _train(self, config: TrainingConfig, draw: bool = True) -> RunRecord:
         model_dir = self.model_dir_for(config)
@@ -533,26 +549,29 @@ class HiddenUnitsExplorer:
         start = time.perf_counter()
         with ThreadPoolExecutor(max_workers=1) as pool:
             future = pool.submit(self._fit, config, model_dir,
-                                 lambda step, loss, accuracy: records.append((step, loss, accuracy)), every)
-            drawn_at, pause = time.perf_counter(), FIRST_DRAW_SECONDS
+                                 lambda step, loss, accuracy: records.append((step, loss, accuracy)), every, draw)
+            next_draw, live = time.perf_counter() + FIRST_DRAW_SECONDS, None
             while True:
                 try:
-                    estimator, result, stopped_at = future.result(timeout=POLL_SECONDS)
+                    result, stopped_at, probabilities = future.result(timeout=POLL_SECONDS)
                     break
                 except TimeoutError:
                     pass
+                if live is not None and live.done():
+                    self.curves.outputs = (live.result(),)
+                    live, next_draw = None, time.perf_counter() + REDRAW_SECONDS
                 done = records[-1][0] if records else 0
                 if self.progress.value != done:
                     self.progress.value = done
                 if not self._stop_hook.event.is_set():
                     self.progress_label.value = (f"{done} / {config.steps} steps" if done < config.steps
                                                  else "evaluating on the test set")
-                if draw and records and time.perf_counter() - drawn_at >= pause:
-                    began = time.perf_counter()
-                    self._draw_live(records[:])
-                    drawn_at = time.perf_counter()
-                    # Drawing competes with training for the CPU: never draw more than half the time.
-                    pause = max(REDRAW_SECONDS, drawn_at - began)
+                now = time.perf_counter()
+                left = (now - start) * (config.steps - done) / max(done, 1)  # seconds, at this run's pace
+                if draw and records and live is None and now >= next_draw and left >= REDRAW_SECONDS:
+                    live = self._draw_live(records[:])  # in the helper process: training keeps the GIL
+            if live is not None:
+                live.result()  # the final curves replace it below
         steps_done = result.global_step
         self.progress.value = steps_done
         self.progress_label.value = f"{steps_done} steps in {result.train_seconds:.2f} s"
@@ -569,17 +588,18 @@ class HiddenUnitsExplorer:
         # Cheapest first: the numbers, then the figures.
         self._show_result(record)
         if draw:
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                # TensorFlow predicts (partly without the GIL) while the curves and the comparison are drawn.
-                predicted = pool.submit(self._predict_all, estimator)
-                # The final curves come from the event files, read with TensorBoard's reader: orange line, blue dot.
-                plots.plot_training_curves(read_run(model_dir), tags=("loss", "accuracy"), fig=self._curves_fig)
-                self._curves_fig.subplots_adjust(**CURVES_MARGINS)
-                self.curves.outputs = (figure_output(self._curves_fig, f"loss and accuracy of {config.name}"),)
-                self._show_history(draw)
-                self._show_diagnostics(record, *predicted.result())
+            # The final curves come from the event files, read with TensorBoard's reader: orange line, blue dot.
+            # They and the comparison are drawn by the helper process while the kernel draws the diagnostics.
+            curves = Painter.submit(self._figures_name, "curves", read_run(model_dir),
+                                    f"loss and accuracy of {config.name}")
+            comparison = Painter.submit(self._figures_name, "comparison", self._compared_runs(),
+                                        "training loss and test accuracy per run")
+            self._show_diagnostics(record, *probabilities)
+            self._show_history()
+            self.curves.outputs = (curves.result(),)
+            self.comparison.outputs = (comparison.result(),)
         else:
-            self._show_history(draw)
+            self._show_history()
         self.progress_label.value = (f"{steps_done} steps in {result.train_seconds:.2f} s, "
                                      f"{time.perf_counter() - start:.2f} s with the figures")
         return record
@@ -598,32 +618,26 @@ class HiddenUnitsExplorer:
             f"model_dir <code>{html.escape(shown_path(result.model_dir))}</code>"
         )
 
-    def _draw_live(self, records: list[tuple[int, float, float]]) -> None:
+    def _draw_live(self, records: list[tuple[int, float, float]]) -> Drawing:
         frame = pd.DataFrame(records, columns=["step", "loss", "accuracy"])
         run = {tag: pd.DataFrame({"step": frame["step"], "wall_time": 0.0, "value": frame[tag]})
                for tag in ("loss", "accuracy")}
-        plots.plot_training_curves({"train": run}, tags=("loss", "accuracy"), fig=self._curves_fig)
-        self._curves_fig.subplots_adjust(**CURVES_MARGINS)
-        self.curves.outputs = (figure_output(self._curves_fig, "loss and accuracy so far"),)
+        return Painter.submit(self._figures_name, "curves", {"train": run}, "loss and accuracy so far")
 
-    def _predict_all(self, estimator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Probabilities for the decision-region grid, the test set and the guide's three examples.
-
-        One `predict()` call for all three: every call builds a graph and restores the checkpoint,
-        so one call is the fast way (and gives the same numbers as three calls: tested).
-        """
-        (train_x, _), (test_x, _) = self._iris
-        if self._region_grid is None:
+    def _prediction_features(self) -> dict[str, np.ndarray]:
+        """The rows every run predicts, as one batch: the decision-region grid, the test set, the guide's examples."""
+        if self._prediction_rows is None:
+            (train_x, _), (test_x, _) = self._iris
             self._region_grid = plots.decision_region_grid(train_x, resolution=REGION_RESOLUTION)[2]
-        grid = self._region_grid
-        n_grid, n_test = len(grid[data.FEATURE_NAMES[0]]), len(test_x)
-        features = {key: np.concatenate([np.asarray(grid[key], dtype=np.float64), test_x[key].to_numpy(),
-                                         np.asarray(data.PREDICT_X[key], dtype=np.float64)])
-                    for key in data.FEATURE_NAMES}
-        size = len(features[data.FEATURE_NAMES[0]])
-        batches = estimator.predict(lambda: data.eval_input_fn(features, None, size),
-                                    predict_keys=["probabilities"], yield_single_examples=False)
-        probabilities = np.concatenate([batch["probabilities"] for batch in batches])
+            self._prediction_rows = {
+                key: np.concatenate([np.asarray(self._region_grid[key], dtype=np.float64), test_x[key].to_numpy(),
+                                     np.asarray(data.PREDICT_X[key], dtype=np.float64)])
+                for key in data.FEATURE_NAMES}
+        return self._prediction_rows
+
+    def _split_predictions(self, probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Probabilities of `_prediction_features`' rows -> (decision-region grid, test set, guide's examples)."""
+        n_grid, n_test = len(self._region_grid[data.FEATURE_NAMES[0]]), len(self._iris[1][0])
         return probabilities[:n_grid], probabilities[n_grid:n_grid + n_test], probabilities[n_grid + n_test:]
 
     def _show_diagnostics(self, record: RunRecord, grid_proba: np.ndarray, test_proba: np.ndarray,
@@ -632,52 +646,26 @@ class HiddenUnitsExplorer:
         (train_x, train_y), (_, test_y) = self._iris
         self.predictions.value = "<b>The guide's three examples</b>" + _table_html(example_table(example_proba))
         if self._diagnostics_fig is None:
-            self._diagnostics_fig = _fixed_figure((10.0, 4.2))
+            self._diagnostics_fig = _fixed_figure((10.0, 4.2), **DIAGNOSTICS_MARGINS)
+            self._diagnostics_fig.subplots(1, 2, width_ratios=[1.25, 1])
         fig = self._diagnostics_fig
-        fig.clear()
-        regions_ax, matrix_ax = fig.subplots(1, 2, width_ratios=[1.25, 1])
+        regions_ax, matrix_ax = fig.axes  # drawn again in place (plots keeps their axes and labels)
         plots.plot_decision_regions(lambda _grid: grid_proba, train_x, train_y, resolution=REGION_RESOLUTION,
                                     ax=regions_ax,
                                     title=f"Decision regions, hidden_units={list(record.config.hidden_units)}")
         plots.plot_confusion_matrix(test_y.to_numpy(), test_proba.argmax(axis=1), ax=matrix_ax)
-        fig.subplots_adjust(**DIAGNOSTICS_MARGINS)
         self.diagnostics.outputs = (figure_output(fig, f"decision regions and confusion matrix, run {record.number}"),)
 
-    def _show_history(self, draw: bool = True) -> None:
+    def _show_history(self) -> None:
         frame = self.history_frame()
         shown = frame.assign(**{column: frame[column].map("{:.3f}".format)
                                 for column in ("test_accuracy", "test_loss", "final_train_loss")})
         self.history_table.value = _table_html(shown.drop(columns=["model_dir", "train_seconds"]))
-        if draw:
-            figure = self._comparison_figure()
-            self.comparison.outputs = (figure_output(figure, "training loss and test accuracy per run"),)
 
-    def _comparison_figure(self) -> Figure:
-        """Every run's training loss on one plot, and the test accuracies as bars: the runs side by side."""
-        records = self.history[-MAX_COMPARED:]
-        height = 0.9 + 0.5 * max(3, len(records))
-        fig = _fixed_figure((10.0, height), left=0.07, right=0.98, bottom=0.55 / height, top=1 - 0.15 / height,
-                            wspace=0.55)
-        loss_ax, accuracy_ax = fig.subplots(1, 2)
-        colors = [plots.TENSORBOARD_COLORS[i % len(plots.TENSORBOARD_COLORS)] for i in range(len(records))]
-        for record, color in zip(records, colors):
-            loss_ax.plot(record.curve["step"], plots.smooth(record.curve["loss"], 0.9), color=color, label=record.label)
-        loss_ax.set_xlabel("global step")
-        loss_ax.set_ylabel("training loss (smoothed)")
-        loss_ax.set_yscale("log")
-        loss_ax.legend(fontsize=8, frameon=False)
-        positions = np.arange(len(records))
-        accuracies = [r.result.accuracy for r in records]
-        accuracy_ax.barh(positions, accuracies, color=colors)
-        for y, value in zip(positions, accuracies):
-            accuracy_ax.text(min(value, 0.98), y, f"{value:.3f}", ha="right", va="center", color="white", fontsize=9)
-        accuracy_ax.set_yticks(positions, [r.label for r in records], fontsize=8)
-        accuracy_ax.invert_yaxis()
-        accuracy_ax.set_xlim(0, 1)
-        accuracy_ax.set_xlabel("test accuracy")
-        for ax in (loss_ax, accuracy_ax):
-            ax.spines[["top", "right"]].set_visible(False)
-        return fig
+    def _compared_runs(self) -> list[ComparedRun]:
+        """What the comparison figure shows (`explorer_figures.draw_comparison`): the last MAX_COMPARED runs."""
+        return [ComparedRun(label=r.label, steps=r.curve["step"].to_numpy(), loss=r.curve["loss"].to_numpy(),
+                            accuracy=r.result.accuracy) for r in self.history[-MAX_COMPARED:]]
 
     def history_frame(self) -> pd.DataFrame:
         """The runs so far, one row each: configuration, test accuracy and loss, final training loss."""

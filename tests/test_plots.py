@@ -126,6 +126,30 @@ def test_estimator_family_shows_premade_subclasses_and_a_custom_instance():
     assert sorted(subclass) == sorted(f"subclass:{n}" for n in plots.PREMADE_ESTIMATORS)
     assert all(arrows[gid].get_linestyle() == "solid" for gid in subclass)
     assert arrows["instance:custom"].get_linestyle() == "dashed"
+    assert arrows["passed:model_fn"].get_linestyle() == "solid"
+
+
+def arrow_look(patch):
+    """What tells one arrow kind from another on the page: line style, width and head."""
+    style = patch.get_arrowstyle()
+    return patch.get_linestyle(), patch.get_linewidth(), type(style).__name__, style.fillbegin, style.fillend
+
+
+def test_estimator_family_legend_names_every_kind_of_arrow_as_drawn():
+    ax = plots.plot_estimator_family().axes[0]
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels == ["solid, hollow head: is a subclass of", "dashed, hollow head: is an instance of",
+                      "thin, open head: is passed to (an argument)"]
+    drawn = {a.get_gid(): a.arrow_patch for a in ax.texts if getattr(a, "arrow_patch", None)}
+    keys = [handle.get_gid() for handle in legend.legend_handles]
+    assert keys == ["subclass", "instance", "passed"]
+    assert {gid.split(":")[0] for gid in drawn} == set(keys)  # no arrow of a kind the legend does not name
+    for handle in legend.legend_handles:  # each legend sample looks exactly like the arrows it names
+        of_this_kind = {arrow_look(patch) for gid, patch in drawn.items() if gid.startswith(handle.get_gid() + ":")}
+        assert of_this_kind == {arrow_look(handle)}, handle.get_gid()
+    looks = [arrow_look(handle) for handle in legend.legend_handles]
+    assert len(set(looks)) == 3  # three kinds a reader can tell apart
 
 
 def layer_nodes(fig):
@@ -147,6 +171,25 @@ def test_network_diagram_follows_hidden_units(hidden_units, drawn, ellipses):
     edges = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)]
     assert [len(e.get_segments()) for e in edges] == [a * b for a, b in zip(drawn, drawn[1:])]  # fully connected
     assert str(list(hidden_units)) in fig.axes[0].get_title()
+
+
+def test_network_diagram_lists_the_features_in_input_layers_real_order():
+    """The default labels, top to bottom, are the columns of the tensor input_layer really builds."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    features = {name: [float(i)] for i, name in enumerate(FEATURE_NAMES)}  # each column holds its own index
+    with tf.Graph().as_default():
+        columns = [v1.feature_column.numeric_column(name) for name in FEATURE_NAMES]  # the guide's (Sepal-first) order
+        net = v1.feature_column.input_layer(features, columns)
+        with v1.Session() as sess:
+            row = sess.run(net)[0]
+    input_order = [FEATURE_NAMES[int(i)] for i in row]
+    assert input_order[0].startswith("Petal")
+    ax = plots.plot_network([10, 10]).axes[0]
+    labels = [t for t in ax.texts if t.get_text() in FEATURE_NAMES]
+    top_to_bottom = [t.get_text() for t in sorted(labels, key=lambda t: -t.get_position()[1])]
+    assert top_to_bottom == input_order
 
 
 def test_network_diagram_labels_the_features_and_the_logits():

@@ -13,7 +13,9 @@ import matplotlib.image
 import pytest
 import tensorflow as tf
 
+from iris_lib import explorer_figures as F
 from iris_lib import widgets as W
+from iris_lib.tensorboard import read_run
 from iris_lib.widgets import ControlError, HiddenUnitsExplorer, parse_controls, parse_hidden_units
 
 FAST = {"steps": 200, "seed": 7}
@@ -238,6 +240,21 @@ def test_stop_ends_the_run_within_a_second_and_keeps_the_model_at_that_step(expl
     png_of(explorer.curves), png_of(explorer.diagnostics)  # it is evaluated and drawn like any run
 
 
+def test_a_long_run_shows_a_live_plot_then_its_final_curves(explorer):
+    explorer.steps.value = 20000
+    explorer.train_button.click()
+
+    def shown():
+        return explorer.curves.outputs[0]["data"]["text/plain"] if explorer.curves.outputs else ""
+
+    wait_until(lambda: shown() == "loss and accuracy so far", timeout=60)  # drawn by the helper meanwhile
+    assert explorer.running and png_of(explorer.curves)[..., :3].std() > 0.05
+    explorer.stop()
+    record = explorer.wait()
+    assert record is not None and record.stopped_at is not None, explorer.message.value
+    assert shown() == f"loss and accuracy of {record.config.name}"
+
+
 def test_a_second_train_while_one_runs_is_refused_with_a_message(explorer):
     explorer.steps.value = 2000
     explorer.train_button.click()
@@ -274,13 +291,19 @@ def test_stop_when_nothing_runs_does_nothing(explorer):
     assert explorer.message.value == "" and explorer.history == []
 
 
-def test_one_predict_call_gives_the_estimators_numbers_for_each_part(explorer):
-    """Grid, test set and examples predicted together equal three separate Estimator.predict calls."""
-    explorer.train(draw=False)
-    record = explorer.history[-1]
+def test_the_explorers_numbers_equal_separate_evaluate_and_predict_calls(explorer, monkeypatch):
+    """The metrics and the grid, test and example probabilities, from one graph and one session, are the
+    numbers separate Estimator.evaluate and Estimator.predict calls give."""
+    shown = []
+    draw = explorer._show_diagnostics
+    monkeypatch.setattr(explorer, "_show_diagnostics", lambda record, *probabilities: (
+        shown.append(probabilities), draw(record, *probabilities)))
+    record = explorer.train()
+    (grid, test, examples), = shown
     estimator = W.make_estimator(record.config, record.result.model_dir, explorer._columns)
-    grid, test, examples = explorer._predict_all(estimator)
     (_, _), (test_x, test_y) = explorer._iris
+    metrics = estimator.evaluate(lambda: W.data.eval_input_fn(test_x, test_y, len(test_x)))
+    assert (record.result.accuracy, record.result.loss) == (metrics["accuracy"], metrics["loss"])
 
     def predict(features):
         n = len(next(iter(features.values())))
@@ -293,6 +316,39 @@ def test_one_predict_call_gives_the_estimators_numbers_for_each_part(explorer):
                                rtol=0, atol=1e-6)
     np.testing.assert_allclose(predict(W.data.PREDICT_X), examples, rtol=0, atol=1e-6)
     assert (test.argmax(axis=1) == test_y.to_numpy()).mean() == pytest.approx(record.result.accuracy)
+    assert grid.shape == (W.REGION_RESOLUTION ** 2, 3) and examples.shape == (3, 3)
+
+
+def test_figures_redrawn_in_place_are_the_figures_drawn_afresh(explorer, tmp_path):
+    """A second explorer that trains only the last configuration draws the same curves and diagnostics
+    pixel for pixel; the curves and the comparison, grown run by run in the helper process, equal the
+    figures drawn at once in this process."""
+    for text in ("3", "10, 10"):
+        explorer.hidden_units.value = text
+        assert explorer.train() is not None, explorer.message.value
+    fresh = HiddenUnitsExplorer(root_dir=tmp_path / "fresh", hidden_units=(10, 10), **FAST)
+    assert fresh.train() is not None, fresh.message.value
+    for name in ("curves", "diagnostics"):
+        np.testing.assert_array_equal(png_of(getattr(explorer, name)), png_of(getattr(fresh, name)), err_msg=name)
+    here = {"curves": F.draw_curves(None, read_run(explorer.history[-1].result.model_dir)),
+            "comparison": F.draw_comparison(None, explorer._compared_runs())}
+    for name, figure in here.items():
+        drawn_here = W.widgets.Output(outputs=(W.figure_output(figure, name),))
+        np.testing.assert_array_equal(png_of(getattr(explorer, name)), png_of(drawn_here), err_msg=name)
+
+
+def test_without_the_helper_process_the_kernel_draws_every_figure(explorer, monkeypatch):
+    """A helper that cannot take work (here: shut down) is given up, and the same figures are drawn here."""
+    dead = F.ProcessPoolExecutor(max_workers=1)
+    dead.shutdown()
+    monkeypatch.setattr(F.Painter, "_pool", dead)
+    monkeypatch.setattr(F.Painter, "_failed", False)
+    record = explorer.train()
+    assert record is not None and explorer.last_error is None, explorer.message.value
+    assert F.Painter._pool is None and F.Painter._failed  # given up: the kernel draws from now on
+    for output in (explorer.curves, explorer.diagnostics, explorer.comparison):
+        assert png_of(output)[..., :3].std() > 0.05
+    assert (explorer._figures_name, "curves") in F._FIGURES  # drawn in this process
 
 
 def test_a_diverging_learning_rate_is_the_nan_guards_red_message_and_saves_nothing(explorer):

@@ -15,6 +15,7 @@
 | `hooks/` | `SessionRunHook` & co. (TensorFlow's own), `StopTrainingHook` (a Stop button), the hook runner |
 | `nan_guard.py` | a NaN/inf loss raises `NanLossDuringTrainingError` and is never saved |
 | `training.py` | `train_and_evaluate`, `TrainSpec`, `EvalSpec` |
+| `evaluate_and_predict.py` | `evaluate_and_predict`: evaluate() and predict() in one graph and one session (an addition) |
 | `exporter.py` | `LatestExporter`, `BestExporter`, `FinalExporter` |
 | `early_stopping.py` | `stop_if_no_decrease_hook` & co. (`tf.estimator.experimental`) |
 | `extenders.py` | `add_metrics` |
