@@ -391,3 +391,24 @@ def test_latest_looks_again_when_the_newest_checkpoint_is_rotated_away_while_che
 
     monkeypatch.setattr(checkpoint_state, "checkpoint_problem", problem_after_a_save)
     assert checkpoint_state.latest(str(model_dir)) == str(model_dir / "model.ckpt-200")
+
+
+def test_evaluate_restores_the_newest_when_the_checkpoint_vanishes_while_its_variables_are_listed(
+        tmp_path, iris, columns, four_checkpoints, monkeypatch):
+    """Rotated away between `latest` and the variable check, a checkpoint makes TensorFlow's reader raise a
+    bare OpError (not NotFoundError; CI hit it): evaluate() restores the newest one, as for the other races."""
+    model_dir = tmp_path / "model"
+    shutil.copytree(four_checkpoints, model_dir)
+    real_check = estimator_module._check_compatible
+    calls = []
+
+    def check_during_a_rotation(path, graph, directory):
+        calls.append(os.path.basename(path))
+        if len(calls) == 1:  # a trainer saves "a newer one" (played by 200) and deletes the one being read
+            tf.compat.v1.train.update_checkpoint_state(str(model_dir), "model.ckpt-200")
+            raise tf.errors.OpError(None, None, f"{path}.index; No such file or directory", tf.errors.UNKNOWN)
+        return real_check(path, graph, directory)
+
+    monkeypatch.setattr(estimator_module, "_check_compatible", check_during_a_rotation)
+    result = make_estimator(model_dir, columns).evaluate(eval_fn(iris))
+    assert calls == ["model.ckpt-300", "model.ckpt-200"] and result["global_step"] == 200

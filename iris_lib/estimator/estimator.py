@@ -389,7 +389,9 @@ class Estimator:
                 _check_compatible(path, built.graph, self.model_dir)
                 checkpoint_state.restore(session, built.saver, path)  # logs "Restoring parameters from ..."
                 break
-            except (tf.errors.NotFoundError, tf.errors.DataLossError, checkpoint_state.DamagedCheckpointError):
+            # Files deleted mid-read raise NotFoundError, DataLossError or, from the checkpoint reader of
+            # `_check_compatible`, a bare OpError: any of them is a rotation if the newest checkpoint changed.
+            except (tf.errors.OpError, checkpoint_state.DamagedCheckpointError):
                 rotated = checkpoint_state.named_latest(self.model_dir) != named
                 if checkpoint_path or for_what == "train" or not rotated or attempt == _RESTORE_ATTEMPTS:
                     raise
