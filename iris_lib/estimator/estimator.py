@@ -144,10 +144,7 @@ class Estimator:
         _check_eval_name(name)
         built = self._build(input_fn, ModeKeys.EVAL)
         with built.graph.as_default():
-            metrics = dict(built.spec.eval_metric_ops or {})
-            metrics.setdefault("loss", v1.metrics.mean(built.spec.loss))
-            values = {key: value for key, (value, _) in metrics.items()}
-            update = v1.group(*(update for _, update in metrics.values()))
+            values, update = _metric_ops(built.spec)
             hooked = HookRunner(hooks + list(built.spec.evaluation_hooks))  # the real engine's order
             hooked.begin()
         init_op, local_init_op = self._finish_graph(built)
@@ -178,8 +175,12 @@ class Estimator:
             hooked.end(session)  # before the metrics are read, as the real FinalOpsHook came last
             results = session.run(values)
             results["global_step"] = int(session.run(built.global_step))
+        return self._report_evaluation(results, name)
+
+    def _report_evaluation(self, results: dict, name: str | None) -> dict:
+        """The metrics as Python numbers, written to the eval dir's event file and logged, as the real one."""
         results = {key: _to_python(value) for key, value in results.items()}
-        _write_eval_summaries(os.path.join(self.model_dir, "eval" if not name else f"eval_{name}"), results)
+        _write_eval_summaries(self.eval_dir(name), results)
         logger.info("Saving dict for global step %d: %s", results["global_step"],
                     ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
         return results
@@ -195,16 +196,7 @@ class Estimator:
         if checkpoint_path is None and self.latest_checkpoint() is None:
             raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}. Train it first.")
         built = self._build(input_fn, ModeKeys.PREDICT)
-        predictions = built.spec.predictions
-        if isinstance(predict_keys, str):  # as the real one: a single key
-            predict_keys = [predict_keys]
-        if predict_keys:  # None or [] as the real one: every key
-            if not isinstance(predictions, dict):
-                raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
-            unknown = sorted(set(predict_keys) - set(predictions))
-            if unknown:
-                raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
-            predictions = {key: predictions[key] for key in predict_keys}
+        predictions = _selected_predictions(built.spec.predictions, predict_keys)
         with built.graph.as_default():
             hooked = HookRunner(hooks + list(built.spec.prediction_hooks))
             hooked.begin()
@@ -621,6 +613,28 @@ def _session(graph: tf.Graph):
     config = v1.ConfigProto(inter_op_parallelism_threads=1, intra_op_parallelism_threads=1)
     config.graph_options.rewrite_options.disable_meta_optimizer = True
     return v1.Session(graph=graph, config=config)
+
+
+def _metric_ops(spec: EstimatorSpec):
+    """({name: value tensor}, one op running every update) for the spec's metrics, plus the mean `loss`."""
+    metrics = dict(spec.eval_metric_ops or {})
+    metrics.setdefault("loss", v1.metrics.mean(spec.loss))
+    return {key: value for key, (value, _) in metrics.items()}, v1.group(*(update for _, update in metrics.values()))
+
+
+def _selected_predictions(predictions, predict_keys):
+    """The predictions `predict(predict_keys=...)` returns: every one for None or [] (as the real one), else
+    the keys asked for (a single string is one key)."""
+    if isinstance(predict_keys, str):
+        predict_keys = [predict_keys]
+    if not predict_keys:
+        return predictions
+    if not isinstance(predictions, dict):
+        raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
+    unknown = sorted(set(predict_keys) - set(predictions))
+    if unknown:
+        raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
+    return {key: predictions[key] for key in predict_keys}
 
 
 def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:

@@ -20,7 +20,6 @@ graph of their own, since the graph-level seed numbers ops in creation order.
 """
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import numpy as np
@@ -42,8 +41,6 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
     tensor), the rows of every batch of `predict_input_fn` in order.
     """
     _engine._check_eval_name(name)
-    if isinstance(predict_keys, str):  # as predict(): a single key
-        predict_keys = [predict_keys]
     if checkpoint_path is None and estimator.latest_checkpoint() is None:
         raise ValueError(f"Could not find trained model in model_dir: {estimator.model_dir}. Train it first.")
     graph = tf.Graph()
@@ -73,11 +70,8 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
         if spec.evaluation_hooks or predict_spec.prediction_hooks:
             raise ValueError("evaluate_and_predict() runs no hooks, and the model_fn returns evaluation_hooks or "
                              "prediction_hooks: call estimator.evaluate() and estimator.predict() instead.")
-        predictions = _selected(predict_spec.predictions, predict_keys)
-        metrics = dict(spec.eval_metric_ops or {})
-        metrics.setdefault("loss", v1.metrics.mean(spec.loss))
-        values = {key: value for key, (value, _) in metrics.items()}
-        update = v1.group(*(update for _, update in metrics.values()))
+        predictions = _engine._selected_predictions(predict_spec.predictions, predict_keys)
+        values, update = _engine._metric_ops(spec)
     built = _engine._Built(graph=graph, spec=spec, global_step=global_step)
     init_op, local_init_op = estimator._finish_graph(built)
     with _engine._session(graph) as session:
@@ -101,23 +95,7 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
                 batches.append(run_predict())
             except tf.errors.OutOfRangeError:
                 break
-    results = {key: _engine._to_python(value) for key, value in results.items()}
-    _engine._write_eval_summaries(os.path.join(estimator.model_dir, "eval" if not name else f"eval_{name}"), results)
-    _engine.logger.info("Saving dict for global step %d: %s", results["global_step"],
-                        ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
-    return results, _joined(batches, predictions)
-
-
-def _selected(predictions, predict_keys):
-    """The predictions `predict(predict_keys=...)` would return: all of them, or the keys asked for."""
-    if not predict_keys:
-        return predictions
-    if not isinstance(predictions, dict):
-        raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
-    unknown = sorted(set(predict_keys) - set(predictions))
-    if unknown:
-        raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
-    return {key: predictions[key] for key in predict_keys}
+    return estimator._report_evaluation(results, name), _joined(batches, predictions)
 
 
 def _joined(batches: list, predictions):
