@@ -108,7 +108,8 @@ def bench_nan_guard(steps: int, batch_size: int, runs: int, seed: int | None) ->
 
 
 def bench_explorer_click(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
-    """What a reader waits for after pressing Train in the explorer: train + evaluate + predict, then figures.
+    """What a reader waits for after pressing Train in the explorer: train + evaluate (draw=False), and the whole
+    click with predictions and figures (draw=True).
 
     Besides the two click times, `phases_s` breaks the click with figures down (median wall seconds,
     timed by wrapping the functions the click calls): training, evaluation with the predictions, the
@@ -282,7 +283,7 @@ def verdict(summaries: dict[str, dict]) -> list[str]:
                      f"{summaries['ours']['retrain_s']:.3f} s")
         clicks = summaries["ours"].get("explorer")
         if clicks:
-            lines.append(f"explorer Train click, {clicks['training_s']:.3f} s to train, evaluate and predict; "
+            lines.append(f"explorer Train click, {clicks['training_s']:.3f} s to train and evaluate (no figures, no predictions); "
                          f"{clicks['with_figures_s']:.3f} s with its figures redrawn")
             phases = clicks.get("phases_s")
             if phases:
