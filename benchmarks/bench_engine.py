@@ -165,7 +165,7 @@ def bench_explorer_click(steps: int, batch_size: int, runs: int, seed: int | Non
     clicks["phases_s"] = {key: statistics.median(p.get(key, 0.0) for p in warm) for key in
                           ("train", "evaluate_and_predict", "decision_regions_here", "wait_for_helper_figures",
                            "rest")}
-    clicks["helper_process"] = explorer_figures.Painter._pool is not None
+    clicks["helper_process"] = explorer_figures.Painter.running()
     return clicks
 
 

@@ -127,6 +127,39 @@ def train_input_fn(features, labels, batch_size: int):
     return dataset.shuffle(1000).repeat().batch(batch_size)
 
 
+def fast_train_input_fn(features, labels, batch_size: int):
+    """The batches of `train_input_fn`, in the same order, made faster: for the live explorer, whose click
+    waits for every step. Returns (features, labels) tensors, so call it inside an input_fn.
+
+    Why: tf.data copies an example's components one by one when it shuffles and batches, and the guide's
+    pipeline has five (four features and the label), so at batch 100 the input was slower than the
+    network it fed (measured: 0.34 ms to make a batch; 1000 steps 0.52 s, and 0.35 s this way). Here the
+    features travel as one matrix (two components) and are split back into the guide's dict in the graph
+    (a tf.data `map` doing the split cost as much as it saved). The shuffle takes the seeds the guide's
+    shuffle would draw (`tf.compat.v1.get_seed`, which numbers a graph's seeded ops), so with a graph-level
+    seed the batches are the same, element for element, and every later random op (the initial weights)
+    gets the same seed: the same model. Autotuning is off and one batch is prefetched, which keeps the
+    speed without the 0.2-0.3 s that tf.data's autotuning thread made about one session close in three
+    wait. Columns of different dtypes (which one matrix cannot hold) use the guide's pipeline.
+    """
+    from iris_lib import quiet  # noqa: F401  (before TensorFlow)
+    import tensorflow as tf
+
+    _check_batch_size(batch_size)
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    names = list(features)
+    columns = [np.asarray(features[name]) for name in names]
+    if len({column.dtype for column in columns}) != 1 or any(column.ndim != 1 for column in columns):
+        dataset = train_input_fn(features, labels, batch_size).prefetch(1).with_options(options)
+        return tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+    _, seed = tf.compat.v1.get_seed(None)  # what train_input_fn's shuffle(1000) would draw
+    dataset = tf.data.Dataset.from_tensor_slices((np.stack(columns, axis=1), np.asarray(labels)))
+    dataset = dataset.shuffle(1000, seed=seed).repeat().batch(batch_size).prefetch(1).with_options(options)
+    matrix, batch_labels = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+    return dict(zip(names, tf.unstack(matrix, num=len(names), axis=1))), batch_labels
+
+
 def eval_input_fn(features, labels, batch_size: int):
     """Evaluation or prediction input: one pass, in order, batched. `labels=None` for prediction."""
     from iris_lib import quiet  # noqa: F401  (before TensorFlow)

@@ -1,18 +1,18 @@
-"""The live explorer's figures: made once, redrawn in place, and two of them drawn in a helper process.
+"""The live explorer's figures: made once, redrawn in place, and two of them drawn in helper processes.
 
-Why a helper process: after a run, the explorer draws three figures, and drawing with matplotlib
+Why helper processes: after a run, the explorer draws three figures, and drawing with matplotlib
 holds Python's GIL, so threads cannot draw two figures at once (measured: two threads took as long
 as one after the other). Two processes can, on the two cores: the kernel draws the decision regions
-while `Painter`'s helper draws the training curves and the comparison of runs; during a long run the
-helper draws the live plot, on the core training does not use, instead of taking the GIL from the
-training loop. The helper is one process per kernel, started with `spawn` (never `fork`: TensorFlow's
-threads do not survive it) when the first explorer is made, and it imports only matplotlib, pandas
-and `iris_lib.plots`: it is started with `__main__` hidden, because `spawn` would otherwise import the
-notebook's or script's main module in it again (and run a script without an `if __name__ ==
-"__main__"` guard twice). If it cannot start or dies, the same figures are drawn in the kernel.
+while `Painter`'s two helpers draw the training curves and the comparison of runs; during a long run
+the curves' helper draws the live plot instead of taking the GIL from the training loop. The helpers
+are two processes per kernel, started with `spawn` (never `fork`: TensorFlow's threads do not survive
+it) when the first explorer is made, and they import only matplotlib, pandas and `iris_lib.plots`:
+they are started with `__main__` hidden, because `spawn` would otherwise import the notebook's or
+script's main module in them again (and run a script without an `if __name__ == "__main__"` guard
+twice). If one cannot start or dies, the same figures are drawn in the kernel.
 
 Each process keeps its figures between clicks (`render` redraws them in place: new data in the same
-lines and labels, see `iris_lib.plots`), so the helper's figures are the kernel's, pixel for pixel
+lines and labels, see `iris_lib.plots`), so the helpers' figures are the kernel's, pixel for pixel
 (tested).
 """
 from __future__ import annotations
@@ -180,41 +180,56 @@ class Drawing:
 
 
 class Painter:
-    """Draws figures in the kernel's helper process (`render`), or in the kernel when there is none."""
+    """Draws figures in the kernel's helper processes (`render`), or in the kernel when there are none.
+
+    One helper per kind of figure ('curves', 'comparison'), so that the two are drawn at the same time
+    as each other and as the kernel's decision regions (measured: one helper drawing both made the
+    click wait about 0.1 s longer), and each helper keeps its own figure to redraw in place.
+    """
 
     _lock = threading.Lock()
-    _pool: ProcessPoolExecutor | None = None
+    _pools: dict[str, ProcessPoolExecutor] | None = None
     _failed = False
 
     @classmethod
     def start(cls) -> None:
-        """Start the helper in the background (it takes about a second), so the first click finds it ready."""
+        """Start the helpers in the background (they take about a second), so the first click finds them ready."""
         with cls._lock:
-            if cls._pool is not None or cls._failed:
+            if cls._pools is not None or cls._failed:
                 return
+            pools = {}
             try:
-                cls._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_ignore_interrupts)
-                with _main_module_hidden():  # the process is spawned by its first submit
-                    cls._pool.submit(_ready)
+                for kind in _DRAW:
+                    pools[kind] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                      initializer=_ignore_interrupts)
+                    with _main_module_hidden():  # the process is spawned by its first submit
+                        pools[kind].submit(_ready)
+                cls._pools = pools
             except (OSError, RuntimeError, BrokenProcessPool):
-                cls._pool, cls._failed = None, True
+                for pool in pools.values():
+                    pool.shutdown(wait=False, cancel_futures=True)
+                cls._pools, cls._failed = None, True
+
+    @classmethod
+    def running(cls) -> bool:
+        """True while helper processes draw (False: every figure is drawn in the kernel)."""
+        return cls._pools is not None
 
     @classmethod
     def give_up(cls) -> None:
-        """Draw in the kernel from now on (the helper could not start, died or hung)."""
+        """Draw in the kernel from now on (a helper could not start, died or hung)."""
         with cls._lock:
-            pool, cls._pool, cls._failed = cls._pool, None, True
-        if pool is not None:
+            pools, cls._pools, cls._failed = cls._pools, None, True
+        for pool in (pools or {}).values():
             pool.shutdown(wait=False, cancel_futures=True)
 
     @classmethod
     def submit(cls, owner: str, kind: str, data, alt: str) -> Drawing:
         request = (owner, kind, data, alt)
-        pool = cls._pool
-        if pool is not None:
+        pools = cls._pools
+        if pools is not None:
             try:
-                return Drawing(pool.submit(render, *request), request)
+                return Drawing(pools[kind].submit(render, *request), request)
             except (BrokenProcessPool, RuntimeError, OSError):
                 cls.give_up()
         future: Future = Future()

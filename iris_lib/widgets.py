@@ -14,9 +14,10 @@ Design choices, so a reader can predict what happens:
   same settings always give the same model and runs compare fairly. Past runs stay in the table.
 - One click is one `Estimator.train()` call: each call builds a new graph, which costs more than
   1000 steps, so cutting a run into chunks to redraw between them would make it several times
-  slower. Instead a probe inside the training step (`iris_lib.sweep.with_step_callback`) reports
-  the step, loss and accuracy, and the run's thread moves the progress bar and, once a run lasts
-  more than a second, redraws the live plot.
+  slower. Instead a hook (`iris_lib.sweep.StepReporter`) reports the step, loss and accuracy on the
+  steps the event files record, and the run's thread moves the progress bar and, once a run lasts
+  more than a second, redraws the live plot. The training input is `data.fast_train_input_fn`: the
+  guide's batches, in the same order, made faster.
 - A click never blocks the kernel: the run goes in a background thread, so the Stop button's click
   is handled while it trains. Stop (or a kernel interrupt while code waits in `train()`) ends the
   run after the current step through the engine's `StopTrainingHook`; the model at that step is
@@ -28,11 +29,12 @@ Design choices, so a reader can predict what happens:
   figures are made once, with fixed margins (constrained layout draws each figure twice), and
   redrawn in place: new data in the same lines, mesh, image and labels, on the same Agg canvas, so
   their axes, ticks and text layouts are not built again. The curves and the comparison of runs are
-  drawn in a helper process while the kernel draws the decision regions (`explorer_figures.py`:
-  matplotlib holds the GIL, so only a second process draws at the same time).
+  drawn in two helper processes while the kernel draws the decision regions (`explorer_figures.py`:
+  matplotlib holds the GIL, so only other processes draw at the same time).
 """
 from __future__ import annotations
 
+import gc
 import html
 import re
 import shutil
@@ -57,7 +59,7 @@ from iris_lib.estimator.evaluate_and_predict import evaluate_and_predict
 from iris_lib.explorer_figures import ComparedRun, Drawing, Painter, figure_output
 from iris_lib.explorer_figures import fixed_figure as _fixed_figure
 from iris_lib.estimator.hooks import StopTrainingHook
-from iris_lib.sweep import RunResult, TrainingConfig, make_estimator
+from iris_lib.sweep import RunResult, StepReporter, TrainingConfig, make_estimator
 from iris_lib.tensorboard import read_run
 
 # Limits that keep a click interactive; larger values are refused with a message, not a long wait.
@@ -107,17 +109,13 @@ CSS_CLASSES = {
 }
 
 
-def _steady_input(dataset):
-    """The training dataset with tf.data's autotuning off and one batch prefetched: the same batches in the
-    same order, as fast, without the wait autotuning adds when the session closes. Measured (1000 steps,
-    [10, 10]): with autotuning, about one train() in three waited 0.2-0.3 s in `Session.close` for
-    tf.data's optimizer thread; without it and without a prefetch, every step was slower (0.67 s against
-    0.52 s: autotuning's own injected prefetch is what made it fast)."""
-    import tensorflow as tf
-
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return dataset.prefetch(1).with_options(options)
+def _freeze_long_lived_objects() -> None:
+    """Take the objects alive now (TensorFlow's and the kernel's modules, some 400,000) out of the garbage
+    collector's full passes. Each click makes and drops thousands of graph objects, which set off a full
+    collection about every eighth click, and walking the long-lived objects made that click 0.3 s slower
+    (measured). `gc.freeze()` is Python's own remedy: frozen objects are never collected, and these live
+    as long as the kernel anyway; the garbage of later clicks is collected as before."""
+    gc.freeze()
 
 
 class ControlError(ValueError):
@@ -244,7 +242,7 @@ def example_table(probabilities: np.ndarray) -> pd.DataFrame:
 
 @dataclass
 class RunRecord:
-    """One finished click: the configuration, how it did, and its training curve (from the probe)."""
+    """One finished click: the configuration, how it did, and its training curve (from `StepReporter`)."""
 
     number: int
     result: RunResult
@@ -291,10 +289,11 @@ class HiddenUnitsExplorer:
         self._running_config: TrainingConfig | None = None
         self._record: RunRecord | None = None
         # Figures are made once and redrawn in place for every run (drawing is most of a click's time);
-        # the curves and the comparison by the helper process, under this explorer's name.
+        # the curves and the comparison by the helper processes, under this explorer's name.
         self._diagnostics_fig: Figure | None = None
         self._figures_name = uuid.uuid4().hex
         Painter.start()
+        _freeze_long_lived_objects()
         self._region_grid: dict[str, np.ndarray] | None = None
         self._prediction_rows: dict[str, np.ndarray] | None = None
 
@@ -518,11 +517,10 @@ class HiddenUnitsExplorer:
         """
         (train_x, train_y), (test_x, test_y) = self._iris
         shutil.rmtree(model_dir, ignore_errors=True)
-        estimator = make_estimator(config, model_dir, self._columns, on_step, save_summary_steps=every,
-                                   report_every=every)
+        estimator = make_estimator(config, model_dir, self._columns, save_summary_steps=every)
         start = time.perf_counter()
-        estimator.train(lambda: _steady_input(data.train_input_fn(train_x, train_y, config.batch_size)),
-                        steps=config.steps, hooks=[self._stop_hook])
+        estimator.train(lambda: data.fast_train_input_fn(train_x, train_y, config.batch_size), steps=config.steps,
+                        hooks=[self._stop_hook, StepReporter(on_step, every, last=config.steps)])
         seconds = time.perf_counter() - start
         test_input = lambda: data.eval_input_fn(test_x, test_y, len(test_x))  # noqa: E731
         probabilities = None
@@ -543,7 +541,7 @@ class HiddenUnitsExplorer:
     def _train(self, config: TrainingConfig, draw: bool = True) -> RunRecord:
         model_dir = self.model_dir_for(config)
         every = max(1, config.steps // POINTS_PER_CURVE)
-        records: list[tuple[int, float, float]] = []  # appended by the probe, in TensorFlow's thread
+        records: list[tuple[int, float, float]] = []  # appended by StepReporter, in the training thread
         self.progress.max, self.progress.value = config.steps, 0
         self.progress_label.value = f"0 / {config.steps} steps"
         start = time.perf_counter()

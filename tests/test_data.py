@@ -113,3 +113,64 @@ def test_input_functions_accept_numpy_integer_batch_sizes(iris):
 
     (train_x, train_y), _ = iris
     assert next(iter(data.train_input_fn(train_x, train_y, np.int64(30))))[1].shape == (30,)
+
+
+def _batches_and_next_seed(input_fn, seed, steps):
+    """`steps` batches of `input_fn` in a graph laid out as the Estimator's (graph seed, global step first),
+    and the value of a random op made after it: equal values mean the later ops got the same seeds."""
+    import tensorflow as tf
+
+    v1 = tf.compat.v1
+    graph = tf.Graph()
+    with graph.as_default():
+        if seed is not None:
+            v1.set_random_seed(seed)
+        v1.train.get_or_create_global_step()
+        result = input_fn()
+        if isinstance(result, tf.data.Dataset):
+            result = v1.data.make_one_shot_iterator(result).get_next()
+        after = v1.random_uniform([4])
+        with v1.Session(graph=graph) as session:
+            batches = [session.run(result) for _ in range(steps)]
+            return batches, session.run(after)
+
+
+@pytest.mark.parametrize("seed, batch_size", [(7, 100), (0, 32), (42, 100), (1234, 7)])
+def test_fast_train_input_fn_gives_the_guides_batches_in_the_same_order(iris, seed, batch_size):
+    """The live explorer's input is a speed-up only: the same examples in every batch, the same dtypes and
+    keys, and the same seeds for what comes after it (the initial weights), as `train_input_fn`."""
+    import numpy as np
+
+    (train_x, train_y), _ = iris
+    guide, guide_after = _batches_and_next_seed(lambda: data.train_input_fn(train_x, train_y, batch_size), seed, 150)
+    fast, fast_after = _batches_and_next_seed(lambda: data.fast_train_input_fn(train_x, train_y, batch_size), seed, 150)
+    for (guide_features, guide_labels), (fast_features, fast_labels) in zip(guide, fast):
+        assert list(fast_features) == list(guide_features) == data.FEATURE_NAMES
+        for name in data.FEATURE_NAMES:
+            assert fast_features[name].dtype == guide_features[name].dtype == np.float64
+            np.testing.assert_array_equal(fast_features[name], guide_features[name])
+        assert fast_labels.dtype == guide_labels.dtype
+        np.testing.assert_array_equal(fast_labels, guide_labels)
+    np.testing.assert_array_equal(fast_after, guide_after)
+    # ... and it is shuffled: the first batch is not the file's first rows
+    assert not np.array_equal(fast[0][0]["SepalLength"][:7], train_x["SepalLength"].to_numpy()[:7])
+
+
+def test_fast_train_input_fn_without_a_graph_seed_and_with_mixed_dtypes(iris):
+    """No graph seed: shuffled anew each time, as the guide's. Columns of different dtypes (one matrix cannot
+    hold them) take the guide's pipeline, batches equal."""
+    import numpy as np
+
+    (train_x, train_y), _ = iris
+    unseeded, _ = _batches_and_next_seed(lambda: data.fast_train_input_fn(train_x, train_y, 120), None, 1)
+    assert sorted(unseeded[0][1]) == sorted(train_y)  # one whole epoch, in some order
+    mixed = dict(train_x) | {"Count": np.arange(len(train_x), dtype=np.int64)}
+    guide, _ = _batches_and_next_seed(lambda: data.train_input_fn(mixed, train_y, 50), 3, 5)
+    fast, _ = _batches_and_next_seed(lambda: data.fast_train_input_fn(mixed, train_y, 50), 3, 5)
+    for (guide_features, guide_labels), (fast_features, fast_labels) in zip(guide, fast):
+        assert fast_features["Count"].dtype == np.int64
+        for name in mixed:
+            np.testing.assert_array_equal(fast_features[name], guide_features[name])
+        np.testing.assert_array_equal(fast_labels, guide_labels)
+    with pytest.raises(ValueError, match="batch_size must not be None"):
+        data.fast_train_input_fn(train_x, train_y, None)

@@ -216,6 +216,51 @@ def test_hooks_may_feed_and_fetch_and_conflicting_feeds_are_refused(tmp_path, ir
         make_estimator(tmp_path / "other", columns).train(train_fn(iris), hooks=[Feeder(), SameFeed()], steps=1)
 
 
+def test_a_step_no_hook_asks_anything_of_takes_the_fast_path_with_the_same_calls(tmp_path, iris, columns,
+                                                                                 monkeypatch):
+    """A hook that fetches every third step: only those steps go through `Session.run` with the hooks'
+    fetches (the others are the engine's `make_callable` run); every hook call still happens, in order,
+    with results exactly on the steps it asked, in train, evaluate and predict."""
+    class EveryThird(v1.train.SessionRunHook):
+        def begin(self):
+            self.global_step, self.calls, self.count = v1.train.get_global_step(), [], 0
+
+        def before_run(self, run_context):
+            self.count += 1
+            self.calls.append("before_run")
+            return v1.train.SessionRunArgs(self.global_step) if self.count % 3 == 0 else None
+
+        def after_run(self, run_context, run_values):
+            self.calls.append(("after_run", run_values.results is not None))
+            assert isinstance(run_values.options, v1.RunOptions)
+            assert isinstance(run_values.run_metadata, v1.RunMetadata)
+
+    joined = []
+    session_run = v1.Session.run
+
+    def counting_run(self, fetches, *args, **kwargs):
+        if isinstance(fetches, dict) and "caller" in fetches:
+            joined.append(len(fetches) - 1)  # how many hooks asked for something
+        return session_run(self, fetches, *args, **kwargs)
+
+    monkeypatch.setattr(v1.Session, "run", counting_run)
+    estimator = make_estimator(tmp_path, columns)
+    hook = EveryThird()
+    estimator.train(train_fn(iris), hooks=[hook], steps=9)
+    assert joined == [1, 1, 1]  # steps 3, 6 and 9
+    assert hook.calls == ["before_run", ("after_run", False), "before_run", ("after_run", False), "before_run",
+                          ("after_run", True)] * 3
+    joined.clear()
+    evaluator = EveryThird()
+    estimator.evaluate(eval_fn(iris, batch_size=5), hooks=[evaluator])  # 6 batches, one before_run unanswered
+    assert joined == [1, 1] and evaluator.count == 7
+    assert [call for call in evaluator.calls if call != "before_run"] == [("after_run", i % 3 == 2) for i in range(6)]
+    joined.clear()
+    predictor = EveryThird()
+    assert len(list(estimator.predict(predict_fn(), hooks=[predictor]))) == 3
+    assert joined == [] and predictor.count == 2  # one batch, then the end of the input
+
+
 def test_hooks_must_be_session_run_hooks_and_steps_is_not_the_second_argument(tmp_path, iris, columns):
     estimator = make_estimator(tmp_path, columns)
     with pytest.raises(TypeError, match="must be SessionRunHook instances"):
@@ -283,7 +328,8 @@ def test_ctrl_c_in_a_hook_saves_the_interrupted_step_then_reraises(tmp_path, iri
 
 
 SIGINT_TRAINING = textwrap.dedent("""
-    import sys
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job (make test &) starts with it ignored
     sys.path.insert(0, {tests!r})
     from support import make_estimator, train_fn
     from iris_lib import data

@@ -58,12 +58,18 @@ def test_train_and_evaluate_trains_from_scratch_and_reports_test_metrics(tmp_pat
     assert "eval" in read_run(model_dir)
 
 
-def test_step_callback_reports_step_loss_and_running_accuracy(tmp_path, iris):
+def test_step_callback_reports_the_event_files_points_and_the_last_step(tmp_path, iris):
+    """`on_step` sees, on every summary step (1, 51, ...) and the last, the loss and running accuracy the
+    event files hold for that step."""
     reports = []
     config = TrainingConfig((10, 10), steps=200, seed=7)
     _, result = train_and_evaluate(config, tmp_path / "probe", iris, on_step=lambda *r: reports.append(r),
-                                   report_every=50)
-    assert [step for step, _, _ in reports] == [1, 50, 100, 150, 200]
+                                   save_summary_steps=50)
+    assert [step for step, _, _ in reports] == [1, 51, 101, 151, 200]
+    train = read_run(tmp_path / "probe")["train"]
+    assert list(train["loss"]["step"]) == [1, 51, 101, 151]
+    for tag, column in (("loss", 1), ("accuracy", 2)):
+        np.testing.assert_array_equal(np.float32([r[column] for r in reports[:4]]), train[tag]["value"].to_numpy())
     losses = np.array([loss for _, loss, _ in reports])
     accuracies = np.array([accuracy for _, _, accuracy in reports])
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
@@ -71,11 +77,28 @@ def test_step_callback_reports_step_loss_and_running_accuracy(tmp_path, iris):
     assert result.global_step == 200
 
 
-def test_probe_does_not_change_what_the_model_learns(tmp_path, iris):
+def test_the_step_callback_changes_nothing_the_run_leaves(tmp_path, iris):
+    """Weights, test metrics and every summary point are those of the same run without it."""
     config = TrainingConfig((10,), steps=100, seed=5)
-    _, plain = train_and_evaluate(config, tmp_path / "plain", iris)
-    _, probed = train_and_evaluate(config, tmp_path / "probed", iris, on_step=lambda *r: None, report_every=7)
+    plain_estimator, plain = train_and_evaluate(config, tmp_path / "plain", iris, save_summary_steps=7)
+    probed_estimator, probed = train_and_evaluate(config, tmp_path / "probed", iris, on_step=lambda *r: None,
+                                                  save_summary_steps=7)
     assert (probed.accuracy, probed.loss) == (plain.accuracy, plain.loss)
+    for name in plain_estimator.get_variable_names():
+        np.testing.assert_array_equal(probed_estimator.get_variable_value(name), plain_estimator.get_variable_value(name))
+    plain_run, probed_run = read_run(tmp_path / "plain")["train"], read_run(tmp_path / "probed")["train"]
+    for tag in ("loss", "accuracy"):
+        np.testing.assert_array_equal(probed_run[tag]["value"], plain_run[tag]["value"])
+        assert list(probed_run[tag]["step"]) == list(plain_run[tag]["step"]) == [1, 8, 15, 22, 29, 36, 43, 50, 57, 64,
+                                                                                 71, 78, 85, 92, 99]
+
+
+def test_step_reporter_refuses_a_bad_interval():
+    from iris_lib.sweep import StepReporter
+
+    for bad in (0, -3, 2.5, True):
+        with pytest.raises(ValueError, match="every must be a positive whole number"):
+            StepReporter(lambda *r: None, bad)
 
 
 @pytest.mark.parametrize("optimizer, rate", [("Adagrad", 0.1), ("Adam", 0.01), ("SGD", 0.1), ("RMSProp", 0.01)])

@@ -114,7 +114,7 @@ def test_train_button_trains_and_fills_every_output(explorer):
     for species in ("Setosa", "Versicolor", "Virginica"):
         assert species in explorer.predictions.value
     assert "<td>[10, 10]</td>" in explorer.history_table.value
-    # The probe saw the whole run.
+    # StepReporter saw the whole run.
     assert record.curve["step"].iloc[0] == 1 and record.curve["step"].iloc[-1] == 200
 
 
@@ -276,10 +276,15 @@ def test_a_kernel_interrupt_while_train_waits_stops_the_run_and_returns_it(explo
         wait_until(lambda: explorer.progress.value >= 100)
         os.kill(os.getpid(), signal.SIGINT)  # what Jupyter's interrupt does to the kernel
 
-    interrupter = threading.Thread(target=interrupt_once_training, daemon=True)
-    interrupter.start()
-    record = explorer.train()  # waits; the KeyboardInterrupt arrives here
-    interrupter.join()
+    # Ctrl-C raises KeyboardInterrupt, as in a kernel (a background job, `make test &`, starts with it ignored).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        interrupter = threading.Thread(target=interrupt_once_training, daemon=True)
+        interrupter.start()
+        record = explorer.train()  # waits; the KeyboardInterrupt arrives here
+        interrupter.join()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert record is not None, (explorer.message.value, repr(explorer.last_error))
     assert record.stopped_at is not None and record.result.global_step < 5000
     assert "Stopped at step" in explorer.message.value and explorer.last_error is None
@@ -319,6 +324,23 @@ def test_the_explorers_numbers_equal_separate_evaluate_and_predict_calls(explore
     assert grid.shape == (W.REGION_RESOLUTION ** 2, 3) and examples.shape == (3, 3)
 
 
+def test_the_explorer_trains_the_model_the_rest_of_the_book_trains(explorer, tmp_path):
+    """Its faster input (`data.fast_train_input_fn`) gives the same batches and seeds, so a configuration
+    trained in the explorer is the one `sweep.train_and_evaluate` (the static explorer's grid, chapter 6's
+    tables) trains: every weight equal, and the same test metrics."""
+    from iris_lib.sweep import train_and_evaluate
+
+    explorer.hidden_units.value, explorer.optimizer.value = "5, 3", "Adam"
+    record = explorer.train(draw=False)
+    estimator, result = train_and_evaluate(record.config, tmp_path / "book", explorer._iris, explorer._columns)
+    live = W.make_estimator(record.config, record.result.model_dir, explorer._columns)
+    names = estimator.get_variable_names()
+    assert live.get_variable_names() == names and "dense_1/kernel/Adam" in names, names
+    for name in names:
+        np.testing.assert_array_equal(live.get_variable_value(name), estimator.get_variable_value(name), err_msg=name)
+    assert (record.result.accuracy, record.result.loss) == (result.accuracy, result.loss)
+
+
 def test_figures_redrawn_in_place_are_the_figures_drawn_afresh(explorer, tmp_path):
     """A second explorer that trains only the last configuration draws the same curves and diagnostics
     pixel for pixel; the curves and the comparison, grown run by run in the helper process, equal the
@@ -341,11 +363,11 @@ def test_without_the_helper_process_the_kernel_draws_every_figure(explorer, monk
     """A helper that cannot take work (here: shut down) is given up, and the same figures are drawn here."""
     dead = F.ProcessPoolExecutor(max_workers=1)
     dead.shutdown()
-    monkeypatch.setattr(F.Painter, "_pool", dead)
+    monkeypatch.setattr(F.Painter, "_pools", {"curves": dead, "comparison": dead})
     monkeypatch.setattr(F.Painter, "_failed", False)
     record = explorer.train()
     assert record is not None and explorer.last_error is None, explorer.message.value
-    assert F.Painter._pool is None and F.Painter._failed  # given up: the kernel draws from now on
+    assert not F.Painter.running() and F.Painter._failed  # given up: the kernel draws from now on
     for output in (explorer.curves, explorer.diagnostics, explorer.comparison):
         assert png_of(output)[..., :3].std() > 0.05
     assert (explorer._figures_name, "curves") in F._FIGURES  # drawn in this process

@@ -157,7 +157,7 @@ class Estimator:
             while steps is None or done < steps:
                 try:
                     if hooked:
-                        ran = hooked.run(session, update)
+                        ran = hooked.run(session, update, fast=run_update)
                     else:
                         run_update()
                 except tf.errors.OutOfRangeError:
@@ -212,7 +212,7 @@ class Estimator:
                 try:
                     if hooked:
                         with built.graph.as_default():
-                            ran = hooked.run(session, predictions)
+                            ran = hooked.run(session, predictions, fast=run_predict)
                             hooked.after_run(ran)
                         batch, stop = ran.results, ran.context.stop_requested
                     else:
@@ -404,7 +404,8 @@ class Estimator:
 
         Without hooks or saving listeners each step is one `make_callable` run of the train_op and the loss
         (the NaN guard's one scalar). With them, each step runs through `hooked` (their fetches, feeds and
-        RunOptions joined into the same `Session.run`), and the engine's duties sit among the hooks' calls
+        RunOptions joined into the same `Session.run`; a step where no hook asks for anything is the same
+        `make_callable` run), and the engine's duties sit among the hooks' calls
         where the real engine's own hooks sat: checkpoint (and its listeners), training_chief_hooks,
         summaries and global_step/sec, train(hooks=), the NaN guard and the loss log, training_hooks.
         Deliberately unlike the real engine, the NaN guard is checked before a checkpoint due on the same
@@ -440,7 +441,8 @@ class Estimator:
                 want_log = (log_every is not None and step >= next_log) or step + 1 == last
                 try:
                     if hooked:
-                        ran = hooked.run(session, fetch_summary if want_summary else fetch_step)
+                        ran = hooked.run(session, fetch_summary if want_summary else fetch_step,
+                                         fast=run_summary if want_summary else run_step)
                         loss_value, summary = ran.results[1], (ran.results[2] if want_summary else None)
                     elif want_summary:
                         _, loss_value, summary = run_summary()

@@ -71,14 +71,24 @@ class HookRunner:
         for hook in self.hooks:
             hook.after_create_session(session, coord)
 
-    def run(self, session, fetches, feed_dict=None) -> Step:
-        """`before_run` of every hook, then one `Session.run` of `fetches` plus what the hooks asked for."""
+    def run(self, session, fetches, feed_dict=None, fast=None) -> Step:
+        """`before_run` of every hook, then one `Session.run` of `fetches` plus what the hooks asked for.
+
+        `fast`, the caller's `session.make_callable(fetches)`, is used instead when no hook asks for
+        anything this step (and nothing is fed): the same run without `Session.run`'s per-call work of
+        joining fetch structures (measured: a few hundred microseconds a step), so a hook that asks
+        for tensors every 100th step costs nothing on the other 99. The hooks see the same calls.
+        """
         context = SessionRunContext(original_args=SessionRunArgs(fetches, feed_dict), session=session)
+        requests = [(hook, hook.before_run(context)) for hook in self.hooks]
+        if fast is not None and not feed_dict and all(
+                request is None or (request.fetches is None and not request.feed_dict and not request.options)
+                for _, request in requests):
+            return Step(context, {"caller": fast()}, v1.RunOptions(), v1.RunMetadata())
         actual_fetches = {"caller": fetches}
         options = v1.RunOptions()
         hook_feeds: dict = {}
-        for hook in self.hooks:
-            request = hook.before_run(context)
+        for hook, request in requests:
             if request is None:
                 continue
             if request.fetches is not None:
