@@ -14,7 +14,6 @@ import inspect
 import numbers
 import os
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -413,10 +412,10 @@ class Estimator:
         """
         config, spec = self._config, built.spec
         graph_def = built.graph.as_graph_def(add_shapes=True)
-        # graph.pbtxt is for people and TensorBoard, never read back here: writing it (text formatting in
-        # Python) overlaps with the training steps, which run in C++ without the GIL.
-        pbtxt = threading.Thread(target=tf.io.write_graph, args=(graph_def, self.model_dir, "graph.pbtxt"))
-        pbtxt.start()
+        # Written before the first step, as the real CheckpointSaverHook did, and not in a thread beside the
+        # steps: its text formatting is Python that holds the GIL, which each step needs between its session
+        # runs (measured: a thread made 1000 steps 0.12 s slower; written here it costs about 0.03 s).
+        tf.io.write_graph(graph_def, self.model_dir, "graph.pbtxt")
         writer = _summary_writer(self.model_dir)
         writer.add_event(v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))  # add_graph
         own_checkpoints = hooked.own_checkpoints
@@ -500,7 +499,6 @@ class Estimator:
             raise
         finally:
             writer.flush()
-            pbtxt.join()
 
     def _save_checkpoint(self, session, built: _Built, step: int, hooked: TrainHooks,
                          check_weights: bool = True) -> bool:
