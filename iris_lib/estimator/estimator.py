@@ -414,7 +414,8 @@ class Estimator:
         graph_def = built.graph.as_graph_def(add_shapes=True)
         # Written before the first step, as the real CheckpointSaverHook did, and not in a thread beside the
         # steps: its text formatting is Python that holds the GIL, which each step needs between its session
-        # runs (measured: a thread made 1000 steps 0.12 s slower; written here it costs about 0.03 s).
+        # runs (12 interleaved 1000-step trains, medians: 0.604 s with the thread, 0.532 s written here first,
+        # 0.531 s not written at all).
         tf.io.write_graph(graph_def, self.model_dir, "graph.pbtxt")
         writer = _summary_writer(self.model_dir)
         writer.add_event(v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))  # add_graph

@@ -76,8 +76,9 @@ class HookRunner:
 
         `fast`, the caller's `session.make_callable(fetches)`, is used instead when no hook asks for
         anything this step (and nothing is fed): the same run without `Session.run`'s per-call work of
-        joining fetch structures (measured: a few hundred microseconds a step), so a hook that asks
-        for tensors every 100th step costs nothing on the other 99. The hooks see the same calls.
+        joining fetch structures and options (measured: about 60 µs a step, 458 against 516 µs for the
+        guide's network), so a hook that asks for tensors every 100th step costs nothing on the other 99.
+        The hooks see the same calls.
         """
         context = SessionRunContext(original_args=SessionRunArgs(fetches, feed_dict), session=session)
         requests = [(hook, hook.before_run(context)) for hook in self.hooks]
