@@ -169,6 +169,25 @@ def test_our_checkpoint_gives_identical_predictions_in_the_real_estimator(our_ru
     assert_same_predictions(our_checkpoint_in_real["predict"], our_run[1]["predict"])
 
 
+def test_the_real_tf_random_seed_leaves_the_layers_initial_weights_random(legacy_python, iris, tmp_path):
+    """A difference we keep (companion/differences.md): the same tf_random_seed, the same initial weights.
+
+    On TF 2.15 the guide's `tf.layers.dense` drew its initializer's seed from Python's `random`, so only
+    seeding that too (as `real_estimator.py --seed` does) made two real runs start alike.
+    """
+    real = run_real(legacy_python, "initial-weights", "--seed", str(SEED))
+    assert real["python_random_unseeded"][0] != real["python_random_unseeded"][1]
+    assert real["python_random_seeded"][0] == real["python_random_seeded"][1]
+
+    import tensorflow as tf
+
+    ours = []
+    for name in ("one", "two"):
+        our_train(our_estimator(tmp_path / name, iris[0][0]), iris, 1)
+        ours.append(tf.train.load_variable(str(tmp_path / name / "model.ckpt-0"), "dense/kernel"))
+    np.testing.assert_array_equal(ours[0], ours[1])
+
+
 def test_both_engines_learn_iris_to_the_guides_accuracy(real_run, our_run):
     for answer in (real_run[1], our_run[1]):
         assert answer["evaluate"]["accuracy"] >= 0.9

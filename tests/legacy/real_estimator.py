@@ -13,12 +13,17 @@ Every subcommand prints one JSON object on stdout (TensorFlow logs go to stderr)
     python real_estimator.py restore MODEL_DIR        # evaluate + predict + variables, no training
     python real_estimator.py guide MODEL_DIR --steps 1000 --seed 1   # the guide's main: all of the above
     python real_estimator.py bench --steps 1000 --repeats 3          # timings, measured in this process
+    python real_estimator.py initial-weights --seed 1   # does tf_random_seed fix the initial weights?
+
+`--seed` is the RunConfig's `tf_random_seed` and also seeds Python's `random` (see `seed_python_random`).
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import random
 import sys
 import tempfile
 import time
@@ -61,6 +66,20 @@ my_model_fn = load_guide_module("custom_estimator").my_model
 
 
 # ----- the guide's main, split into the calls the tests and the benchmark need ---------------------
+
+def seed_python_random(seed: int | None) -> None:
+    """Make the real run reproducible: seed what Keras 2.15 draws the layers' initializer seeds from.
+
+    On TensorFlow 2.15, `tf.compat.v1.layers.dense` is Keras 2.15's legacy layer, whose default Glorot
+    initializer ignores the graph-level seed that `RunConfig(tf_random_seed=...)` sets and takes its seed
+    from Python's `random.randint` (keras/src/backend.py, `RandomGenerator._create_seed`). So the guide's
+    main started from new random weights in every process, whatever `tf_random_seed` said (tested by
+    `test_parity_real_estimator.py`), and one run in some dozens left every unit of a layer dead. Seeding
+    Python's `random` as `tf.keras.utils.set_random_seed` does gives the same weights every time.
+    """
+    if seed is not None:
+        random.seed(seed)
+
 
 def make_classifier(model_dir: str, seed: int | None, train_x) -> tf.estimator.Estimator:
     # Feature columns describe how to use the input.
@@ -109,6 +128,7 @@ def bench(steps: int, batch_size: int, repeats: int, seed: int | None) -> dict:
     warm process (a notebook retraining) sees. Graph building is inside each call, as it always was.
     """
     data = load_data()
+    seed_python_random(seed)
     runs = []
     for _ in range(repeats):
         with tempfile.TemporaryDirectory() as model_dir:
@@ -133,6 +153,28 @@ def bench(steps: int, batch_size: int, repeats: int, seed: int | None) -> dict:
             "steps": steps, "batch_size": batch_size, "runs": runs}
 
 
+def initial_weights(seed: int) -> dict:
+    """Digests of the first layer's initial kernel: two builds with random unseeded, two after seeding it.
+
+    Each build is a fresh Estimator with `tf_random_seed=seed` that trains one step; its model.ckpt-0
+    holds the initial weights.
+    """
+    data = load_data()
+
+    def one_build() -> str:
+        with tempfile.TemporaryDirectory() as model_dir:
+            do_train(make_classifier(model_dir, seed, data[0][0]), data, 1, 100)
+            kernel = tf.train.load_variable(os.path.join(model_dir, "model.ckpt-0"), "dense/kernel")
+            return hashlib.sha256(kernel.tobytes()).hexdigest()
+
+    unseeded = [one_build(), one_build()]
+    seeded = []
+    for _ in range(2):
+        seed_python_random(seed)
+        seeded.append(one_build())
+    return {"python_random_unseeded": unseeded, "python_random_seeded": seeded}
+
+
 def _estimator_version() -> str:
     from importlib.metadata import version
 
@@ -153,11 +195,16 @@ def main(argv: list[str]) -> dict | list:
     command.add_argument("--seed", type=int, default=None)
     command.add_argument("--batch_size", type=int, default=100)
     command.add_argument("--repeats", type=int, default=3)
+    command = commands.add_parser("initial-weights")
+    command.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
 
     if args.command == "bench":
         return bench(args.steps, args.batch_size, args.repeats, args.seed)
+    if args.command == "initial-weights":
+        return initial_weights(args.seed)
     data = load_data()
+    seed_python_random(args.seed)
     classifier = make_classifier(args.model_dir, args.seed, data[0][0])
     if args.command == "train":
         return do_train(classifier, data, args.steps, args.batch_size)
