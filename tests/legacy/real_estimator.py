@@ -74,8 +74,8 @@ def seed_python_random(seed: int | None) -> None:
     initializer ignores the graph-level seed that `RunConfig(tf_random_seed=...)` sets and takes its seed
     from Python's `random.randint` (keras/src/backend.py, `RandomGenerator._create_seed`). So the guide's
     main started from new random weights in every process, whatever `tf_random_seed` said (tested by
-    `test_parity_real_estimator.py`), and one run in some dozens left every unit of a layer dead. Seeding
-    Python's `random` as `tf.keras.utils.set_random_seed` does gives the same weights every time.
+    `test_parity_real_estimator.py`), and about one run in 140 ended with dead ReLUs at 0.267 test accuracy.
+    Seeding Python's `random` as `tf.keras.utils.set_random_seed` does gives the same weights every time.
     """
     if seed is not None:
         random.seed(seed)
