@@ -32,8 +32,8 @@ test-lib: venv
 test-notebooks: venv
 	$(NBVAL) -q -n 2 --dist loadscope
 
-## The same strict nbval under what differs between machines: oneDNN capped to AVX2 and to SSE4.1, a
-## temp dir with a space and a non-ASCII letter, both cores busy (scripts/test_portable.sh says why two runs).
+## The same strict nbval, against the same stored outputs, where machines differ: oneDNN capped to SSE4.1 (on
+## one core), AVX (both cores busy), AVX2 and AVX-512, a temp dir with a space and a non-ASCII letter.
 test-portable: venv
 	bash scripts/test_portable.sh $(NBVAL) -q -n 2 --dist loadscope
 	$(PY) -m pytest tests/test_notebooks.py -q -p no:cacheprovider -k totals

@@ -276,7 +276,7 @@ class HiddenUnitsExplorer:
 
     def __init__(self, root_dir: str | Path | None = None, hidden_units: Sequence[int] = (10, 10),
                  optimizer: str = "Adagrad", learning_rate: float = 0.1, steps: int = 1000,
-                 batch_size: int = 100, seed: int = BOOK_SEED):
+                 batch_size: int = 100, seed: int = BOOK_SEED, hooks: Sequence = ()):
         self.root_dir = Path(root_dir) if root_dir is not None else MODELS_ROOT / "explorer"
         self.history: list[RunRecord] = []
         self.last_error: Exception | None = None
@@ -286,6 +286,7 @@ class HiddenUnitsExplorer:
         self._done = threading.Event()  # clear while a run is in progress
         self._done.set()
         self._stop_hook: StopTrainingHook | None = None
+        self.hooks = list(hooks)  # more SessionRunHooks for every run's train(): yours, or a test's step gate
         self._running_config: TrainingConfig | None = None
         self._record: RunRecord | None = None
         # Figures are made once and redrawn in place for every run (drawing is most of a click's time);
@@ -520,7 +521,7 @@ class HiddenUnitsExplorer:
         estimator = make_estimator(config, model_dir, self._columns, save_summary_steps=every)
         start = time.perf_counter()
         estimator.train(lambda: data.fast_train_input_fn(train_x, train_y, config.batch_size), steps=config.steps,
-                        hooks=[self._stop_hook, StepReporter(on_step, every, last=config.steps)])
+                        hooks=[self._stop_hook, StepReporter(on_step, every, last=config.steps), *self.hooks])
         seconds = time.perf_counter() - start
         test_input = lambda: data.eval_input_fn(test_x, test_y, len(test_x))  # noqa: E731
         probabilities = None

@@ -3,13 +3,49 @@ way to run a script with the legacy (TF 2.15) python for the parity tests."""
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 import iris_lib.quiet  # noqa: F401  (before TensorFlow)
 from iris_lib import data
 from iris_lib.estimator import Estimator, RunConfig
+from iris_lib.estimator.hooks import SessionRunHook
 from iris_lib.model import my_model_fn
+
+# A bound on waits for events that must come (a subprocess importing TensorFlow on a loaded machine takes
+# ~50 s): it only turns a hang into a failure, it never decides a result.
+HANG_GUARD_SECONDS = 600
+
+
+class StepGate(SessionRunHook):
+    """Holds training after its `at`-th step until `release()`, so a test controls a run instead of racing it:
+    what the test does while the gate is shut happens at that step, however fast or loaded the machine."""
+
+    def __init__(self, at: int):
+        self.at, self.reached, self._open, self._steps = at, threading.Event(), threading.Event(), 0
+
+    def after_run(self, run_context, run_values):
+        self._steps += 1
+        if self._steps == self.at:
+            self.reached.set()
+            self._open.wait()
+
+    def wait_reached(self):
+        assert self.reached.wait(HANG_GUARD_SECONDS), f"training never reached step {self.at}"
+
+    def release(self):
+        self._open.set()
+
+
+def wait_until(condition, what: str):
+    """Poll `condition` (an event a test cannot be told of directly) until it holds; a hang fails."""
+    import time
+
+    deadline = time.monotonic() + HANG_GUARD_SECONDS
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
 
 
 def make_estimator(model_dir, columns, hidden_units=(10, 10), seed=7, **config):

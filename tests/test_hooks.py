@@ -10,7 +10,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ import tensorflow as tf
 from iris_lib.estimator import Estimator, RunConfig
 from iris_lib.estimator.hooks import StopTrainingHook
 from iris_lib.model import my_model_fn
-from support import eval_fn, make_estimator, predict_fn, train_fn
+from support import HANG_GUARD_SECONDS, StepGate, eval_fn, make_estimator, predict_fn, train_fn
 
 v1 = tf.compat.v1
 
@@ -136,19 +135,16 @@ def test_a_saving_listener_that_returns_true_stops_training(tmp_path, iris, colu
 
 def test_stop_training_hook_stops_from_another_thread_and_keeps_that_step(tmp_path, iris, columns):
     estimator = make_estimator(tmp_path, columns)
-    stop, log = StopTrainingHook(), []
+    stop, gate = StopTrainingHook(), StepGate(at=20)  # held at step 20 while another thread asks to stop
     thread = threading.Thread(target=estimator.train, args=(train_fn(iris),),
-                              kwargs={"hooks": [stop, Recorder(log, "user")], "steps": 10_000_000})
+                              kwargs={"hooks": [stop, gate], "steps": 10_000_000})
     thread.start()
-    deadline = time.monotonic() + 60
-    while not any(entry[1] == "after_run" and entry[2] >= 20 for entry in list(log)):
-        assert time.monotonic() < deadline and thread.is_alive()
-        time.sleep(0.01)
-    asked = time.monotonic()
+    gate.wait_reached()
     stop.stop()
-    thread.join(timeout=30)
-    assert not thread.is_alive() and time.monotonic() - asked < 5
-    assert stop.stopped_at >= 20
+    gate.release()
+    thread.join(HANG_GUARD_SECONDS)
+    assert not thread.is_alive()
+    assert stop.stopped_at == 20  # the step it was held at when stop() was called (the stop hook runs late)
     assert estimator.latest_checkpoint().endswith(f"model.ckpt-{stop.stopped_at}")
     assert estimator.get_variable_value("global_step") == stop.stopped_at
 
@@ -337,8 +333,16 @@ SIGINT_TRAINING = textwrap.dedent("""
     import tensorflow as tf
     columns = [tf.compat.v1.feature_column.numeric_column(key=k) for k in data.FEATURE_NAMES]
     estimator = make_estimator({model_dir!r}, columns)
+
+    class SayStep20(tf.compat.v1.train.SessionRunHook):  # tells the test that training is under way
+        steps = 0
+        def after_run(self, run_context, run_values):
+            self.steps += 1
+            if self.steps == 20:
+                print("step 20", flush=True)
+
     try:
-        estimator.train(train_fn(data.load_data(), batch_size=10), steps=10_000_000)
+        estimator.train(train_fn(data.load_data(), batch_size=10), steps=10_000_000, hooks=[SayStep20()])
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         sys.exit(3)
@@ -350,11 +354,8 @@ def test_sigint_during_training_saves_a_checkpoint_at_the_interrupted_step(tmp_p
     script = SIGINT_TRAINING.format(tests=os.path.dirname(__file__), model_dir=str(model_dir))
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 120
-        while not (model_dir / "graph.pbtxt").exists():  # written once training has started
-            assert process.poll() is None and time.monotonic() < deadline, process.stderr.read().decode()[-2000:]
-            time.sleep(0.05)
-        time.sleep(3.0)  # well into the training steps (thousands per second)
+        said = process.stdout.readline()
+        assert said == b"step 20\n", (said, process.stderr.read().decode()[-2000:] if not said else "")  # an event of the run, not a guess at its speed
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
@@ -362,7 +363,7 @@ def test_sigint_during_training_saves_a_checkpoint_at_the_interrupted_step(tmp_p
             process.kill()
     assert process.returncode == 3, err.decode()[-2000:]
     steps = checkpoint_steps(model_dir)
-    assert steps[0] == 0 and len(steps) == 2 and steps[1] > 0  # only the default 600 s timer would have saved 0
+    assert steps[0] == 0 and len(steps) == 2 and steps[1] >= 20  # only the default 600 s timer would have saved 0
     assert int(tf.train.latest_checkpoint(str(model_dir)).rsplit("-", 1)[1]) == steps[1]
     assert np.isfinite(tf.train.load_variable(str(model_dir), "dense/kernel")).all()
 

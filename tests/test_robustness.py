@@ -412,3 +412,40 @@ def test_evaluate_restores_the_newest_when_the_checkpoint_vanishes_while_its_var
     monkeypatch.setattr(estimator_module, "_check_compatible", check_during_a_rotation)
     result = make_estimator(model_dir, columns).evaluate(eval_fn(iris))
     assert calls == ["model.ckpt-300", "model.ckpt-200"] and result["global_step"] == 200
+
+
+def test_run_config_takes_the_real_ones_session_and_checkpoint_settings(tmp_path, iris, columns):
+    """RunConfig(session_config=...) configures every session, as in tf.estimator (a reader may pin threads
+    that way); checkpoint_save_graph_def=False writes neither graph.pbtxt nor .meta files."""
+    import pytest as _pytest
+    import tensorflow as _tf
+    from iris_lib.estimator import RunConfig as _RunConfig
+    from iris_lib.estimator.hooks import SessionRunHook
+    from support import eval_fn, make_estimator, predict_fn, train_fn
+
+    pinned = _tf.compat.v1.ConfigProto(intra_op_parallelism_threads=2, inter_op_parallelism_threads=3)
+
+    class SeenConfig(SessionRunHook):
+        def __init__(self):
+            self.configs = []
+
+        def after_create_session(self, session, coord):
+            self.configs.append(session._config)
+
+    seen = SeenConfig()
+    estimator = make_estimator(tmp_path, columns, session_config=pinned, checkpoint_save_graph_def=False,
+                               keep_checkpoint_every_n_hours=1)
+    estimator.train(train_fn(iris), steps=20, hooks=[seen])
+    estimator.evaluate(eval_fn(iris), hooks=[seen])
+    list(estimator.predict(predict_fn(), hooks=[seen]))
+    assert [(c.intra_op_parallelism_threads, c.inter_op_parallelism_threads) for c in seen.configs] == [(2, 3)] * 3
+    assert not (tmp_path / "graph.pbtxt").exists() and not list(tmp_path.glob("*.meta"))
+    assert (tmp_path / "model.ckpt-20.index").is_file()
+
+    with _pytest.raises(ValueError, match="session_config must be instance of ConfigProto"):
+        _RunConfig(session_config={"intra_op_parallelism_threads": 1})
+    config = _RunConfig(tf_random_seed=1)
+    assert (config.keep_checkpoint_every_n_hours, config.session_creation_timeout_secs,
+            config.checkpoint_save_graph_def, config.session_config) == (10000, 7200, True, None)
+    replaced = config.replace(save_summary_steps=10)
+    assert (replaced.save_summary_steps, replaced.tf_random_seed, config.save_summary_steps) == (10, 1, 100)

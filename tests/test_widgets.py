@@ -4,7 +4,6 @@ import io
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from iris_lib import explorer_figures as F
 from iris_lib import widgets as W
 from iris_lib.tensorboard import read_run
 from iris_lib.widgets import ControlError, HiddenUnitsExplorer, parse_controls, parse_hidden_units
+from support import StepGate, wait_until
 
 FAST = {"steps": 200, "seed": 7}
 
@@ -200,13 +200,6 @@ def test_train_each_compares_architectures_and_draws_only_the_last(explorer):
 
 # ----- issue 9 item 8: a run can be stopped, a second Train is refused, train() never raises -----------
 
-def wait_until(condition, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
-
-
 def test_a_huge_number_in_hidden_units_is_a_message_not_an_exception(explorer):
     explorer.hidden_units.value = "9" * 5000  # int() refuses 4300+ digits: this raised out of the observer
     assert "more than the explorer&#x27;s 1024 units" in explorer.architecture.value
@@ -216,21 +209,20 @@ def test_a_huge_number_in_hidden_units_is_a_message_not_an_exception(explorer):
     assert "is not a whole number" in explorer.architecture.value and len(explorer.architecture.value) < 300
 
 
-def test_stop_ends_the_run_within_a_second_and_keeps_the_model_at_that_step(explorer):
+def test_stop_ends_the_run_at_the_step_it_reached_and_keeps_the_model_at_that_step(explorer):
+    gate = StepGate(at=100)  # the run waits at step 100 while Stop is clicked: no race with the machine's speed
+    explorer.hooks.append(gate)
     explorer.steps.value = 5000
     explorer.hidden_units.value = "10, 10"
     explorer.train_button.click()  # returns at once: the kernel is free for the Stop click
     assert explorer.running and not explorer.stop_button.disabled
-    wait_until(lambda: explorer.progress.value >= 100)
-    stop_hook = explorer._stop_hook
-    clicked = time.monotonic()
+    gate.wait_reached()
     explorer.stop_button.click()
-    wait_until(lambda: stop_hook.stopped_at is not None, timeout=30)
-    assert time.monotonic() - clicked < 1.0, "training did not end within a second of Stop"
+    gate.release()
     record = explorer.wait()
     assert record is not None and not explorer.running and explorer.stop_button.disabled
     step = record.result.global_step
-    assert record.stopped_at == step and 100 <= step < 5000
+    assert record.stopped_at == step == 100  # the step it was held at when Stop was clicked, and not one more
     model_dir = Path(record.result.model_dir)
     assert (model_dir / f"model.ckpt-{step}.index").is_file()  # the model at that step is kept
     assert f"Stopped at step {step} of 5000" in explorer.message.value
@@ -241,21 +233,27 @@ def test_stop_ends_the_run_within_a_second_and_keeps_the_model_at_that_step(expl
 
 
 def test_a_long_run_shows_a_live_plot_then_its_final_curves(explorer):
+    gate = StepGate(at=100)  # held at step 100 until the live plot is on screen, however slow the helper
+    explorer.hooks.append(gate)
     explorer.steps.value = 20000
     explorer.train_button.click()
 
     def shown():
         return explorer.curves.outputs[0]["data"]["text/plain"] if explorer.curves.outputs else ""
 
-    wait_until(lambda: shown() == "loss and accuracy so far", timeout=60)  # drawn by the helper meanwhile
+    gate.wait_reached()
+    wait_until(lambda: shown() == "loss and accuracy so far", "the live plot of a held run")
     assert explorer.running and png_of(explorer.curves)[..., :3].std() > 0.05
     explorer.stop()
+    gate.release()
     record = explorer.wait()
-    assert record is not None and record.stopped_at is not None, explorer.message.value
+    assert record is not None and record.stopped_at == 100, explorer.message.value
     assert shown() == f"loss and accuracy of {record.config.name}"
 
 
 def test_a_second_train_while_one_runs_is_refused_with_a_message(explorer):
+    gate = StepGate(at=1)  # the first run is surely still going while the second is asked for
+    explorer.hooks.append(gate)
     explorer.steps.value = 2000
     explorer.train_button.click()
     assert explorer.running
@@ -263,6 +261,7 @@ def test_a_second_train_while_one_runs_is_refused_with_a_message(explorer):
     assert explorer.train() is None  # from code, and from the button
     explorer.train_button.click()
     assert "Already training [10, 10]" in explorer.message.value and "press Stop" in explorer.message.value
+    gate.release()
     first = explorer.wait()
     assert first is not None and first.config.hidden_units == (10, 10) and first.stopped_at is None
     assert len(explorer.history) == 1
@@ -270,23 +269,27 @@ def test_a_second_train_while_one_runs_is_refused_with_a_message(explorer):
 
 
 def test_a_kernel_interrupt_while_train_waits_stops_the_run_and_returns_it(explorer):
+    gate = StepGate(at=100)
+    explorer.hooks.append(gate)
     explorer.steps.value = 5000
 
-    def interrupt_once_training():
-        wait_until(lambda: explorer.progress.value >= 100)
+    def interrupt_at_the_gate():
+        gate.wait_reached()
         os.kill(os.getpid(), signal.SIGINT)  # what Jupyter's interrupt does to the kernel
+        wait_until(lambda: explorer._stop_hook.event.is_set(), "the interrupt reaching the run")
+        gate.release()
 
     # Ctrl-C raises KeyboardInterrupt, as in a kernel (a background job, `make test &`, starts with it ignored).
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        interrupter = threading.Thread(target=interrupt_once_training, daemon=True)
+        interrupter = threading.Thread(target=interrupt_at_the_gate, daemon=True)
         interrupter.start()
         record = explorer.train()  # waits; the KeyboardInterrupt arrives here
         interrupter.join()
     finally:
         signal.signal(signal.SIGINT, previous)
     assert record is not None, (explorer.message.value, repr(explorer.last_error))
-    assert record.stopped_at is not None and record.result.global_step < 5000
+    assert record.stopped_at == record.result.global_step == 100
     assert "Stopped at step" in explorer.message.value and explorer.last_error is None
 
 

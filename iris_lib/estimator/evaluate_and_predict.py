@@ -74,7 +74,7 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
         values, update = _engine._metric_ops(spec)
     built = _engine._Built(graph=graph, spec=spec, global_step=global_step)
     init_op, local_init_op = estimator._finish_graph(built)
-    with _engine._session(graph) as session:
+    with _engine._session(graph, estimator.config.session_config) as session:
         estimator._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
         session.run(local_init_op)
         run_update, done = session.make_callable(update), 0

@@ -1,0 +1,83 @@
+"""Same bits on every x86-64 CPU (iris_lib.same_bits). oneDNN picks its kernels by the processor, so with
+TensorFlow's defaults a seeded run ends differently at each instruction-set level; with iris_lib's settings
+the bits are the same at every level, and each setting is shown to be needed. `make test-portable` then
+runs every chapter against the same stored outputs with oneDNN capped at each level."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from iris_lib import same_bits
+from support import HANG_GUARD_SECONDS
+
+# Chapter 6's SGD model (its test loss differed in the 3rd digit between AVX and AVX2), then the gradient of a
+# convolution with respect to its input (chapter 11), the one kernel found calling oneDNN with both flags off.
+SGD_AND_CONV = textwrap.dedent("""
+    import hashlib, json, tempfile
+    import numpy as np
+    import iris_lib.tf1 as tf
+    from iris_lib import data
+    from iris_lib.model import my_model_fn
+    (train_x, train_y), (test_x, test_y) = data.load_data()
+    columns = [tf.feature_column.numeric_column(k) for k in train_x.keys()]
+    sgd = tf.estimator.Estimator(model_fn=my_model_fn, model_dir=tempfile.mkdtemp(),
+        params={'feature_columns': columns, 'hidden_units': [10, 10], 'n_classes': 3, 'optimizer': 'SGD',
+                'learning_rate': 0.1}, config=tf.estimator.RunConfig(tf_random_seed=7))
+    sgd.train(input_fn=lambda: data.train_input_fn(train_x, train_y, 100), steps=1000)
+    weights = b''.join(sgd.get_variable_value(n).tobytes() for n in sgd.get_variable_names())
+    rng = np.random.RandomState(0)
+    with tf.Graph().as_default():
+        x = tf.constant(rng.rand(64, 8, 8, 32).astype(np.float32))
+        w = tf.constant(rng.rand(3, 3, 32, 64).astype(np.float32) - 0.5)
+        y = tf.nn.conv2d(x, w, strides=1, padding='SAME')
+        with tf.Session() as session:
+            grad = session.run(tf.gradients(tf.reduce_sum(y * y), x)[0])
+    print(json.dumps({'sgd': hashlib.sha256(weights).hexdigest(), 'conv_grad': hashlib.sha256(grad.tobytes()).hexdigest()}))
+""")
+
+
+def run_at(isa: str, **settings: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in same_bits.SETTINGS}
+    env.update(ONEDNN_MAX_CPU_ISA=isa, **settings)
+    out = subprocess.run([sys.executable, "-c", SGD_AND_CONV], env=env, capture_output=True, text=True,
+                         timeout=HANG_GUARD_SECONDS)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def cpu_has(flag: str) -> bool:
+    with open("/proc/cpuinfo") as cpuinfo:
+        return any(line.startswith("flags") and flag in line.split() for line in cpuinfo)
+
+
+@pytest.mark.skipif(not cpu_has("avx2"), reason="needs a CPU with AVX2 to compare two oneDNN levels")
+def test_one_seeded_run_gives_the_same_bits_at_every_onednn_level_and_each_setting_is_needed():
+    levels = ("SSE41", "AVX2")  # oneDNN playing an old CPU and a newer one
+    same = [run_at(isa) for isa in levels]
+    assert same[0] == same[1], same
+    off = [run_at(isa, **{same_bits.SWITCH: "0"}) for isa in levels]  # TensorFlow's defaults
+    assert off[0]["sgd"] != off[1]["sgd"], "the products no longer depend on the CPU: is same_bits still needed?"
+    flags_only = [run_at(isa, **{same_bits.SWITCH: "0"}, **same_bits.SETTINGS) for isa in levels]  # no pin
+    assert flags_only[0]["sgd"] == flags_only[1]["sgd"] == same[0]["sgd"]
+    assert flags_only[0]["conv_grad"] != flags_only[1]["conv_grad"], "is the oneDNN pin still needed?"
+
+
+def test_the_settings_are_in_force_in_the_tests_and_leave_explicit_ones_alone(monkeypatch):
+    assert same_bits.in_force() and same_bits.wanted()
+    monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "4")
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")  # stands for the machine: pinned all the same
+    in_force = same_bits.apply()
+    assert in_force["TF_NUM_INTRAOP_THREADS"] == "4" and in_force["ONEDNN_MAX_CPU_ISA"] == "AVX"
+    assert not same_bits.in_force()
+    monkeypatch.setenv(same_bits.SWITCH, "0")
+    assert not same_bits.wanted() and same_bits.apply() == {}
+
+
+def test_iris_lib_imported_after_tensorflow_warns_that_the_digits_may_differ():
+    env = {k: v for k, v in os.environ.items() if k not in same_bits.SETTINGS}
+    out = subprocess.run([sys.executable, "-W", "always", "-c", "import tensorflow, iris_lib"], env=env,
+                         capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
+    assert out.returncode == 0 and "TensorFlow was imported before iris_lib" in out.stderr, out.stderr[-2000:]
