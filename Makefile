@@ -66,7 +66,8 @@ test-browser: book
 	bash scripts/ensure_chromium.sh
 	IRIS_BROWSER=1 IRIS_BOOK_HTML=_build/html $(PY) -m pytest tests/browser -q -n 2 --dist loadfile -p no:cacheprovider
 
-## A simulated Binder start: clean clone, fresh venv from requirements.txt + runtime.txt, every chapter run.
+## A simulated Binder start: clean clone, fresh venv from requirements.txt + runtime.txt, the first and the last
+## chapter run (nbval runs them all; BINDER_CHAPTERS=all here too).
 binder: venv
 	IRIS_BINDER=1 $(PY) -m pytest tests/test_binder.py -q -p no:cacheprovider
 

@@ -9,6 +9,9 @@ instead (`iris_lib.estimator.api`). TF2-era programs (`import tensorflow as tf`)
 """
 from iris_lib import quiet  # noqa: F401  (silences TensorFlow before it is imported)
 
+import sys as _sys
+import types as _types
+
 import tensorflow as _tf
 
 from iris_lib import layers as _layers
@@ -29,9 +32,29 @@ layers = _api.Namespace("tf.layers", {name: ["iris_lib.layers"] for name in _lay
                         "iris_lib's tf.layers: TF1's graph-mode layers with TF1 variable names (iris_lib.layers).")
 
 
+class _Redirect(_types.ModuleType):
+    """A TensorFlow module with some attributes replaced (`estimator`, `v1`...); the rest is TensorFlow's."""
+
+    def __init__(self, name: str, base, **replaced):
+        super().__init__(name)
+        self._base = base
+        self.__dict__.update(replaced)
+
+    def __getattr__(self, name):
+        return getattr(self._base, name)
+
+    def __dir__(self):
+        return sorted(set(dir(self._base)) | set(self.__dict__) - {"_base"})
+
+
+# A TF1 program also reaches the Estimator as `tf.compat.v1.estimator` (or `tf.compat.v2.estimator`).
+compat = _Redirect("iris_lib.tf1.compat", _v1.compat, v1=_sys.modules[__name__],
+                   v2=_Redirect("iris_lib.tf1.compat.v2", _tf.compat.v2, estimator=_api.ESTIMATOR_V2))
+
+
 def __getattr__(name):
     return getattr(_v1, name)
 
 
 def __dir__():
-    return sorted(set(dir(_v1)) | {"estimator", "layers"})
+    return sorted(set(dir(_v1)) | {"estimator", "layers", "compat"})

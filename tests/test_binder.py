@@ -1,7 +1,8 @@
-"""Binder: the files it reads say what the book needs, and a simulated Binder start runs every chapter.
+"""Binder: the files it reads say what the book needs, and a simulated Binder start runs the chapters.
 
 The simulation (scripts/simulate_binder.sh: a clean clone, a fresh Python 3.11 venv from requirements.txt,
-then every chapter executed in it) takes minutes, so it runs only with IRIS_BINDER=1 (`make binder`, CI).
+then the first and the last chapter executed in it; CI's strict nbval runs every chapter on a fresh install
+of the same requirements) takes minutes, so it runs only with IRIS_BINDER=1 (`make binder`, CI).
 """
 from __future__ import annotations
 
@@ -37,14 +38,14 @@ def test_nothing_makes_binder_ignore_requirements_txt() -> None:
 
 
 @pytest.mark.skipif(os.environ.get("IRIS_BINDER") != "1", reason="slow (a fresh venv): IRIS_BINDER=1 or make binder")
-def test_a_binder_start_runs_every_committed_chapter() -> None:
+def test_a_binder_start_runs_the_first_and_the_last_committed_chapter() -> None:
     run = subprocess.run(["bash", "scripts/simulate_binder.sh"], cwd=REPO, capture_output=True, text=True,
                          timeout=1800)
     log = run.stdout + run.stderr
     assert run.returncode == 0, f"the simulated Binder start failed:\n{log[-5000:]}"
     committed = subprocess.run(["git", "ls-files", "chapters/*.ipynb"], cwd=REPO, capture_output=True, text=True,
                                check=True).stdout.split()
-    chapters = [path for path in committed if re.fullmatch(r"chapters/\d\d_\w+\.ipynb", path)]
-    assert chapters, "no committed chapter to run"
-    for chapter in chapters:
+    chapters = sorted(path for path in committed if re.fullmatch(r"chapters/\d\d_\w+\.ipynb", path))
+    assert len(chapters) >= 2, "fewer than two committed chapters to run"
+    for chapter in (chapters[0], chapters[-1]):
         assert f"executed {chapter} without errors" in log, f"{chapter} was not executed:\n{log[-3000:]}"

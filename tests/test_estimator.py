@@ -163,11 +163,25 @@ def test_max_steps_stops_at_that_global_step_and_past_it_does_nothing(tmp_path, 
     assert estimator.get_variable_value("global_step") == 350
 
 
+def test_step_counts_may_be_floats_as_in_the_real_estimator(tmp_path, iris, columns):
+    """The real StopAtStepHook stopped at the first global step >= start + steps: 10.0 is 10 steps, 2.5 is 3."""
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(iris), steps=10.0)
+    assert estimator.get_variable_value("global_step") == 10
+    estimator.train(train_fn(iris), steps=2.5)
+    assert estimator.get_variable_value("global_step") == 13
+    estimator.train(train_fn(iris), max_steps=20.0)
+    assert estimator.get_variable_value("global_step") == 20
+    assert estimator.evaluate(eval_fn(iris, batch_size=10), steps=1.5)["global_step"] == 20
+
+
 @pytest.mark.parametrize("kwargs, error, message", [
     ({"steps": 0}, ValueError, "steps > 0"),
     ({"steps": -5}, ValueError, "steps > 0"),
     ({"max_steps": 0}, ValueError, "max_steps > 0"),
-    ({"steps": 1.5}, TypeError, "whole number"),
+    ({"steps": float("nan")}, ValueError, "steps is NaN"),
+    ({"steps": "10"}, TypeError, "number of steps"),
+    ({"steps": True}, TypeError, "number of steps"),
     ({"steps": 10, "max_steps": 10}, ValueError, "both steps and max_steps"),
 ])
 def test_bad_step_counts_are_refused(tmp_path, iris, columns, kwargs, error, message):

@@ -20,7 +20,7 @@ import tensorflow as tf
 from iris_lib import data
 from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig, export
 from iris_lib.estimator.export import export_lib
-from support import make_estimator, predict_fn, train_fn
+from support import HANG_GUARD_SECONDS, make_estimator, predict_fn, train_fn
 
 v1 = tf.compat.v1
 FEATURES = data.FEATURE_NAMES
@@ -102,7 +102,7 @@ def test_saved_model_cli_shows_and_runs_the_export(trained_estimator, tmp_path):
     cli = Path(sys.executable).with_name("saved_model_cli")
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     shown = subprocess.run([str(cli), "show", "--all", "--dir", path], capture_output=True, text=True, env=env,
-                           timeout=300)
+                           timeout=HANG_GUARD_SECONDS)
     assert shown.returncode == 0, shown.stderr[-2000:]
     assert "MetaGraphDef with tag-set: 'serve'" in shown.stdout
     assert "signature_def['serving_default']" in shown.stdout
@@ -112,7 +112,7 @@ def test_saved_model_cli_shows_and_runs_the_export(trained_estimator, tmp_path):
     exprs = ";".join(f"{key}=[{','.join(f'[{v}]' for v in data.PREDICT_X[key])}]" for key in FEATURES)
     run = subprocess.run([str(cli), "run", "--dir", path, "--tag_set", "serve", "--signature_def", "serving_default",
                           "--input_exprs", exprs, "--outdir", str(tmp_path / "out")],
-                         capture_output=True, text=True, env=env, timeout=300)
+                         capture_output=True, text=True, env=env, timeout=HANG_GUARD_SECONDS)
     assert run.returncode == 0, run.stderr[-2000:]
     probabilities = np.load(tmp_path / "out" / "probabilities.npy")
     np.testing.assert_allclose(probabilities, predicted(trained_estimator)["probabilities"], rtol=1e-6, atol=1e-7)

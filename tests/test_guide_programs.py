@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from support import HANG_GUARD_SECONDS
+
 GUIDE = Path(__file__).parent / "guide"
 ROOT = Path(__file__).parent.parent
 PREDICTION = re.compile(r'Prediction is "(\w+)" \((\d+\.\d)%\), expected "(\w+)"')
@@ -14,7 +16,8 @@ PREDICTION = re.compile(r'Prediction is "(\w+)" \((\d+\.\d)%\), expected "(\w+)"
 
 def run(args, cwd, tmp_path):
     env = {**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": f"{ROOT}{os.pathsep}{GUIDE}"}
-    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=HANG_GUARD_SECONDS)
 
 
 def check_guide_output(result):

@@ -357,7 +357,7 @@ def test_sigint_during_training_saves_a_checkpoint_at_the_interrupted_step(tmp_p
         said = process.stdout.readline()
         assert said == b"step 20\n", (said, process.stderr.read().decode()[-2000:] if not said else "")  # an event of the run, not a guess at its speed
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
+        out, err = process.communicate(timeout=HANG_GUARD_SECONDS)
     finally:
         if process.poll() is None:
             process.kill()

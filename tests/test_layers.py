@@ -235,3 +235,22 @@ def test_bad_arguments_say_what_is_wrong(build, message):
     with tf.Graph().as_default():
         with pytest.raises((ValueError, TypeError, NotImplementedError), match=message):
             build()
+
+
+def test_an_activation_given_by_name_is_the_function_of_that_name():
+    """tf.layers.dense(activation='relu') ran on the real tf.layers (Keras 2 looked the name up)."""
+    inputs = np.array([[1.0, -2.0], [-0.5, 3.0]], np.float32)
+    with tf.Graph().as_default():
+        by_name = layers.dense(tf.constant(inputs), 3, activation="relu", kernel_initializer=v1.ones_initializer())
+        by_function = layers.dense(tf.constant(inputs), 3, activation=tf.nn.relu,
+                                   kernel_initializer=v1.ones_initializer())
+        conv = layers.conv2d(tf.constant(np.ones((1, 3, 3, 1), np.float32)), 2, 3, activation="tanh")
+        with v1.Session() as session:
+            session.run(v1.global_variables_initializer())
+            named, function, _ = session.run([by_name, by_function, conv])
+    np.testing.assert_array_equal(named, function)
+    assert named.min() == 0.0 and named.max() > 0.0
+    with pytest.raises(ValueError, match="unknown activation 'rellu'.*such as 'relu'"):
+        layers.Dense(3, activation="rellu")
+    with pytest.raises(TypeError, match="activation must be a function such as tf.nn.relu, or its name, got 3"):
+        layers.Dense(3, activation=3)

@@ -148,3 +148,17 @@ def test_every_real_name_resolves_or_is_explained(namespace):
     assert {"Estimator", "EstimatorSpec", "ModeKeys", "RunConfig", "DNNClassifier", "export",
             "experimental"} <= set(provided)
     assert set(provided) <= set(dir(namespace))
+
+
+def test_a_tf1_program_reaches_the_estimator_through_tf_compat_too():
+    """`import iris_lib.tf1 as tf` then `tf.compat.v1.estimator.X` (or `tf.compat.v2.estimator.X`), as TF1-era
+    code wrote it: the same classes as `tf.estimator`, V1 and V2; the rest of tf.compat stays TensorFlow's."""
+    import iris_lib.tf1 as tf1
+    from iris_lib.estimator.canned.dnn import DNNClassifier, DNNClassifierV2
+
+    assert tf1.compat.v1 is tf1 and tf1.compat.v1.estimator.DNNClassifier is DNNClassifier
+    assert tf1.compat.v1.layers.dense is tf1.layers.dense
+    assert tf1.compat.v2.estimator.DNNClassifier is DNNClassifierV2
+    import tensorflow
+
+    assert tf1.compat.as_bytes("x") == b"x" and tf1.compat.v2.constant is tensorflow.constant

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import math
 import numbers
 import os
 import tempfile
@@ -103,8 +104,7 @@ class Estimator:
                             f"second argument is hooks, as in tf.estimator; write steps={hooks} instead")
         hooks = check_hooks(hooks)
         listeners = list(saving_listeners or [])
-        _check_steps(steps, "steps")
-        _check_steps(max_steps, "max_steps")
+        steps, max_steps = _check_steps(steps, "steps"), _check_steps(max_steps, "max_steps")
         if steps is not None and max_steps is not None:
             raise ValueError("Can not provide both steps and max_steps: give one of them")
         start = self._latest_step()
@@ -139,7 +139,7 @@ class Estimator:
         and accuracy 0.0 without a word, which then looked like a (terrible) result.
         """
         hooks = check_hooks(hooks)
-        _check_steps(steps, "steps")
+        steps = _check_steps(steps, "steps")
         _check_eval_name(name)
         built = self._build(input_fn, ModeKeys.EVAL)
         with built.graph.as_default():
@@ -595,13 +595,19 @@ def _check_eval_name(name):
                          f"{name.replace('/', '_').replace(chr(92), '_').strip('.') or 'test'!r}")
 
 
-def _check_steps(value, name: str) -> None:
+def _check_steps(value, name: str) -> int | None:
+    """The number of steps to run, as the real engine counted it: any positive number (`steps=10.0` is 10),
+    rounded up, since its StopAtStepHook stopped at the first global step >= start + steps; infinity is no
+    limit (None). NaN is refused: the real one never stopped on it."""
     if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number of steps, got {value!r}")
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number of steps, got {value!r}")
+    if math.isnan(value):
+        raise ValueError(f"{name} is NaN: give a number of steps, or None to run until the input ends")
     if value <= 0:
         raise ValueError(f"Must specify {name} > 0, given: {value}")
+    return None if math.isinf(value) else math.ceil(value)
 
 
 def _saver(config: RunConfig):

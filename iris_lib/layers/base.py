@@ -131,6 +131,22 @@ class Layer:
         v1.add_to_collection(v1.GraphKeys.UPDATE_OPS, update)
 
 
+def activation_function(activation, layer: str):
+    """The layer's activation: a function, None, or a name such as 'relu', which the real `tf.layers` (Keras 2
+    layers in TF 2.15) looked up with `keras.activations.get`, as this does with Keras 3's."""
+    if activation is None or callable(activation):
+        return activation
+    if isinstance(activation, str):
+        import keras
+
+        try:
+            return keras.activations.get(activation)
+        except ValueError:
+            raise ValueError(f"{layer}: unknown activation {activation!r}; give a function such as tf.nn.relu or a "
+                             "Keras name such as 'relu', 'tanh', 'sigmoid', 'softmax'") from None
+    raise TypeError(f"{layer}: activation must be a function such as tf.nn.relu, or its name, got {activation!r}")
+
+
 def to_snake_case(name: str) -> str:
     """`Conv2D` -> `conv2d`, `MaxPooling2D` -> `max_pooling2d`: TF1's default layer names."""
     intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)

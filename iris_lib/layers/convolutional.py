@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from iris_lib.layers.base import (Layer, check_rank, normalize_data_format, normalize_padding, normalize_tuple,
-                                  tf_data_format)
+from iris_lib.layers.base import (Layer, activation_function, check_rank, normalize_data_format, normalize_padding,
+                                  normalize_tuple, tf_data_format)
 
 v1 = tf.compat.v1
 
@@ -28,8 +28,7 @@ class _Conv(Layer):
         what = self._base_name
         if isinstance(filters, bool) or not isinstance(filters, int) or filters <= 0:
             raise ValueError(f"{what}: filters must be a positive whole number, got {filters!r}")
-        if activation is not None and not callable(activation):
-            raise TypeError(f"{what}: activation must be a function such as tf.nn.relu, got {activation!r}")
+        activation = activation_function(activation, what)
         self.filters = filters
         self.kernel_size = normalize_tuple(kernel_size, self.rank, "kernel_size", what)
         self.strides = normalize_tuple(strides, self.rank, "strides", what)

@@ -11,7 +11,7 @@ import operator
 
 import tensorflow as tf
 
-from iris_lib.layers.base import Layer, normalize_data_format, smart_cond
+from iris_lib.layers.base import Layer, activation_function, normalize_data_format, smart_cond
 
 v1 = tf.compat.v1
 
@@ -28,9 +28,7 @@ class Dense(Layer):
         super().__init__(trainable=trainable, name=name, **kwargs)
         if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
             raise ValueError(f"dense: units must be a positive whole number, got {units!r}")
-        if activation is not None and not callable(activation):
-            raise TypeError(f"dense: activation must be a function such as tf.nn.relu, got {activation!r}")
-        self.units, self.activation, self.use_bias = units, activation, use_bias
+        self.units, self.activation, self.use_bias = units, activation_function(activation, "dense"), use_bias
         self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
         self.kernel_regularizer, self.bias_regularizer = kernel_regularizer, bias_regularizer
         self.activity_regularizer = activity_regularizer
