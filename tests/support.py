@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,6 @@ class StepGate(SessionRunHook):
 
 def wait_until(condition, what: str):
     """Poll `condition` (an event a test cannot be told of directly) until it holds; a hang fails."""
-    import time
-
     deadline = time.monotonic() + HANG_GUARD_SECONDS
     while not condition():
         assert time.monotonic() < deadline, f"never happened: {what}"
