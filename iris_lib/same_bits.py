@@ -14,13 +14,13 @@ few kernels that still call oneDNN (a convolution's gradient with respect to its
 its AVX code, which every CPU that runs TensorFlow has. The cost, measured: nothing on the guide's
 model, about 1-3 s on chapter 11's CNN.
 
-Explicit settings win, except the oneDNN pin: a variable already in the environment is left as it is. To get TensorFlow's
-fastest CPU kernels instead (the last digits then depend on the CPU), set one variable before the
-first `import iris_lib`:
+Explicit settings win, except the oneDNN pin: a variable already in the environment is left as it is.
+To get TensorFlow's fastest CPU kernels instead (the last digits then depend on the CPU), set one
+variable before the first `import iris_lib`:
 
     %env IRIS_LIB_SAME_BITS=0          # in a notebook; `export IRIS_LIB_SAME_BITS=0` in a shell
 
-What stays machine-dependent is listed in companion/differences.md ("Same bits on every machine").
+What stays machine-dependent is listed in companion/differences.md ("The same bits on every x86-64 CPU").
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ SETTINGS = {
 # they get its AVX code, which every CPU that runs TensorFlow's x86-64 wheel has (the wheel needs AVX).
 # This one is set whatever the environment says, since capping oneDNN is how a test plays another CPU.
 PINNED = {"ONEDNN_MAX_CPU_ISA": "AVX"}
+IN_FORCE = {**SETTINGS, **PINNED}  # what the book's stored outputs assume
 SWITCH = "IRIS_LIB_SAME_BITS"
 
 
@@ -61,11 +62,11 @@ def apply() -> dict[str, str]:
     if late:
         warnings.warn("TensorFlow was imported before iris_lib, so its CPU kernels may already be chosen and "
                       "the last digits of training can differ from the book's. Import iris_lib first (or set "
-                      f"{', '.join(f'{k}={v}' for k, v in SETTINGS.items())} before starting Python).",
+                      f"{', '.join(f'{k}={v}' for k, v in IN_FORCE.items())} before starting Python).",
                       RuntimeWarning, stacklevel=3)
-    return {key: os.environ[key] for key in (*SETTINGS, *PINNED)}
+    return {key: os.environ[key] for key in IN_FORCE}
 
 
 def in_force() -> bool:
     """True when every product runs in the CPU-independent kernels (what the book's outputs assume)."""
-    return all(os.environ.get(key) == value for key, value in (*SETTINGS.items(), *PINNED.items()))
+    return all(os.environ.get(key) == value for key, value in IN_FORCE.items())

@@ -35,7 +35,8 @@ SGD_AND_CONV = textwrap.dedent("""
         y = tf.nn.conv2d(x, w, strides=1, padding='SAME')
         with tf.Session() as session:
             grad = session.run(tf.gradients(tf.reduce_sum(y * y), x)[0])
-    print(json.dumps({'sgd': hashlib.sha256(weights).hexdigest(), 'conv_grad': hashlib.sha256(grad.tobytes()).hexdigest()}))
+    print(json.dumps({'sgd': hashlib.sha256(weights).hexdigest(),
+                      'conv_grad': hashlib.sha256(grad.tobytes()).hexdigest()}))
 """)
 
 

@@ -49,7 +49,8 @@ class RunConfig:
         if self.save_checkpoints_steps is None and self.save_checkpoints_secs is None:
             self.save_checkpoints_secs = 600
         if self.session_config is not None and not isinstance(self.session_config, tf.compat.v1.ConfigProto):
-            raise ValueError(f"session_config must be instance of ConfigProto, got {type(self.session_config).__name__}")
+            raise ValueError("session_config must be instance of ConfigProto, "
+                             f"got {type(self.session_config).__name__}")
         if self.model_dir is not None:
             self.model_dir = os.fspath(self.model_dir)  # a Path, as the real one's path_to_str
         for name in ("save_summary_steps", "log_step_count_steps", "keep_checkpoint_max", "save_checkpoints_steps",
