@@ -27,7 +27,7 @@ BUILD_SCRIPT = "scripts/build_book.sh"
 # Not part of the book, or rebuilt by the build: never copied into the build sandbox.
 COPY_IGNORE = shutil.ignore_patterns(
     ".git", ".venv*", "_build", "node_modules", "__pycache__", ".pytest_cache", ".ipynb_checkpoints",
-    "*.egg-info", "artifacts", "build",
+    "*.egg-info", "artifacts", "build", ".ci",
 )
 # myst-nb renders one representation per output, by priority; these outrank image/png in HTML.
 MIME_BEFORE_PNG = (

@@ -27,6 +27,9 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+# A bound on waits for events that must come (pages, renders, Voila, a run): CI loads both cores with other
+# lanes, so it only turns a hang into a failure, it never decides a result (as HANG_GUARD_SECONDS in tests/).
+HANG_GUARD_MS = 600_000
 ARTIFACTS = Path(os.environ.get("IRIS_ARTIFACTS", REPO / "artifacts"))
 LOCAL_HOSTS = {"127.0.0.1"}
 LOCAL_SCHEMES = {"data", "blob", "about"}

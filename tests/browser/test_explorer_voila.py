@@ -19,12 +19,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from browser_support import artifact_path, free_port
+from browser_support import HANG_GUARD_MS, artifact_path, free_port
 
 NOTEBOOK = Path(__file__).with_name("explorer.ipynb")
-START_TIMEOUT_S = 60
-PAGE_TIMEOUT_MS = 180_000   # Voila executes the notebook (imports TensorFlow) before it answers
-TRAIN_TIMEOUT_MS = 120_000  # 1000 steps take a few seconds; generous for a busy CI machine
+START_TIMEOUT_S = HANG_GUARD_MS // 1000  # Voila imports TensorFlow before it listens
+PAGE_TIMEOUT_MS = HANG_GUARD_MS   # Voila executes the notebook before it answers
+TRAIN_TIMEOUT_MS = HANG_GUARD_MS  # 1000 steps take a few seconds idle, much longer beside CI's other lanes
 # Voila's page template links Font Awesome from a CDN (the icons also ship in its bundle); with the network
 # off those two stylesheets are blocked and nothing else may be asked for outside 127.0.0.1.
 VOILA_TEMPLATE_CDN = "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free"

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from browser_support import REPO, VIEWPORT, LocalOnly, artifact_path, serve_directory
+from browser_support import HANG_GUARD_MS, REPO, VIEWPORT, LocalOnly, artifact_path, serve_directory
 
 BUILD_SCRIPT = "scripts/build_book.sh"
 # Not part of the book, or made by the build: never copied into the build's copy of the repository.
@@ -31,8 +31,8 @@ COPY_IGNORE = shutil.ignore_patterns(
     "*.egg-info", "artifacts", "build",
 )
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-PAGE_TIMEOUT_MS = 60_000
-RENDER_TIMEOUT_MS = 20_000  # MathJax and the widget manager render after the page has loaded
+PAGE_TIMEOUT_MS = HANG_GUARD_MS
+RENDER_TIMEOUT_MS = HANG_GUARD_MS  # MathJax and the widget manager render after the page has loaded
 
 
 def toc_pages() -> list[str]:
