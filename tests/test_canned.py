@@ -2,6 +2,8 @@
 
 Names, keys and numbers against the real TF 2.15 classes: tests/test_parity_layers_canned.py.
 """
+import inspect
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -186,8 +188,23 @@ def test_v2_classes_average_the_loss_and_default_to_adagrad_at_0_001(tmp_path):
     optimizer = optimizers.get_optimizer_instance_v2("Adagrad")
     assert isinstance(optimizer, optimizers.AdagradV2Optimizer) and optimizer._learning_rate == 0.001
     assert optimizers.get_optimizer_instance("Adagrad", 0.05)._learning_rate == 0.05
-    assert classifier.params["learning_rate"] is None and canned.DNNClassifier([8], dnn_columns()).params[
-        "learning_rate"] == 0.05
+
+
+@pytest.mark.parametrize("make", [
+    lambda: canned.DNNClassifier([8], dnn_columns(), n_classes=3),
+    lambda: canned.DNNClassifierV2([8], dnn_columns(), n_classes=3),
+    lambda: canned.DNNRegressor([8], dnn_columns()),
+    lambda: canned.LinearClassifier(dnn_columns(), n_classes=3),
+    lambda: canned.LinearRegressorV2(dnn_columns()),
+    lambda: canned.DNNLinearCombinedClassifier(dnn_feature_columns=dnn_columns(), dnn_hidden_units=[4]),
+], ids=["DNNClassifier", "DNNClassifierV2", "DNNRegressor", "LinearClassifier", "LinearRegressorV2",
+        "DNNLinearCombinedClassifier"])
+def test_canned_settings_live_in_the_model_fn_as_in_the_real_ones(make):
+    """The real canned Estimators close over their arguments: `params` is {} and model_fn takes config."""
+    estimator = make()
+    assert estimator.params == {}
+    assert str(inspect.signature(estimator.model_fn)) == "(features, labels, mode, config)"
+    assert set(inspect.signature(estimator._model_fn).parameters) == {"features", "labels", "mode", "config"}
 
 
 def test_adagrad_v2_applies_the_keras_update_with_epsilon():

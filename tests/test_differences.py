@@ -69,11 +69,16 @@ def test_a_name_the_real_estimator_had_says_what_to_use_instead():
     assert type(raised.value).__name__ == "MissingFromIrisLib"
 
 
-def test_the_premade_keeps_its_settings_in_params(tmp_path, columns):
-    premade = tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=columns, n_classes=3,
-                                         learning_rate=0.1, model_dir=str(tmp_path))
-    assert premade.params["hidden_units"] == [10, 10] and premade.params["n_classes"] == 3
-    assert premade.params["learning_rate"] == 0.1
+def test_the_premade_takes_a_learning_rate(tmp_path, iris, columns):
+    """`learning_rate=` scales the default Adagrad's first update (both divide by the same accumulator)."""
+    def first_update(rate):  # the logits' biases start at zero
+        premade = tf.estimator.DNNClassifier(hidden_units=[10, 10], feature_columns=columns, n_classes=3,
+                                             learning_rate=rate, model_dir=str(tmp_path / str(rate)),
+                                             config=tf.estimator.RunConfig(tf_random_seed=3))
+        premade.train(train_fn(iris), steps=1)
+        return premade.get_variable_value("dnn/logits/bias")
+
+    assert np.allclose(first_update(0.1), 2 * first_update(0.05), rtol=1e-5, atol=0)
 
 
 def test_the_premade_writes_per_layer_zero_fractions(tmp_path, iris, columns):

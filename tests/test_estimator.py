@@ -314,13 +314,51 @@ def test_forgetting_global_step_in_minimize_is_explained(tmp_path, iris, columns
 
 def test_model_fn_must_return_an_estimator_spec(tmp_path, iris):
     estimator = Estimator(lambda features, labels, mode: {"loss": 1}, model_dir=str(tmp_path))
-    with pytest.raises(TypeError, match="must return an EstimatorSpec, got dict"):
+    with pytest.raises(ValueError, match="model_fn should return an EstimatorSpec, got dict"):
         estimator.train(train_fn(iris), steps=1)
 
 
-def test_params_need_a_params_argument():
-    with pytest.raises(ValueError, match="has no 'params' argument"):
+def test_model_fn_arguments_are_checked_as_the_real_engine_does(tmp_path, iris):
+    with pytest.raises(ValueError, match="does not include params argument, but params"):
         Estimator(lambda features, labels, mode: None, params={"a": 1})
+    with pytest.raises(ValueError, match="must include features argument"):
+        Estimator(lambda inputs, labels, mode: None)
+    with pytest.raises(ValueError, match=r"has following not expected args: \['extra'\]"):
+        Estimator(lambda features, labels, mode, extra: None)
+    no_labels = Estimator(lambda features, mode: None, model_dir=str(tmp_path))
+    with pytest.raises(ValueError, match="model_fn does not take labels, but input_fn returns labels"):
+        no_labels.train(train_fn(iris), steps=1)
+
+
+def test_a_model_fn_without_mode_gets_what_it_names(tmp_path, iris, columns):
+    """Only `features` is required (the real `_verify_model_fn_args`); labels, mode, params, config come when named."""
+    seen = {}
+
+    def model_fn(features, labels, config):
+        seen["config"] = config
+        logits = dense(v1.feature_column.input_layer(features, columns), 3)
+        loss = v1.losses.sparse_softmax_cross_entropy(labels=labels, logits=logits)
+        return EstimatorSpec(ModeKeys.EVAL, loss=loss)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path))
+    assert estimator.params == {}
+    assert estimator.evaluate(eval_fn(iris))["loss"] > 0 and seen["config"] is estimator.config
+
+
+def test_the_public_model_fn_has_the_real_signature_and_binds_params(tmp_path, columns):
+    import inspect
+    calls = []
+
+    def model_fn(features, labels, mode, params, config):
+        calls.append((params, config))
+        return "spec"
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path), params={"units": 4})
+    assert str(inspect.signature(estimator.model_fn)) == "(features, labels, mode, config)"
+    other = RunConfig(tf_random_seed=5)
+    with pytest.raises(ValueError, match="should return an EstimatorSpec"):
+        estimator.model_fn({}, None, ModeKeys.PREDICT, other)
+    assert calls == [({"units": 4}, other)]
 
 
 def test_moved_model_dir_still_restores(tmp_path, iris, columns):

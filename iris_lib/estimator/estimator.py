@@ -57,14 +57,8 @@ class Estimator:
         no checkpoint yet (see `warm_starting_util.py`)."""
         if not callable(model_fn):
             raise TypeError(f"model_fn must be a function, got {type(model_fn).__name__}")
-        self._model_fn_args = set(inspect.signature(model_fn).parameters)
-        missing = {"features", "mode"} - self._model_fn_args
-        if missing and "kwargs" not in self._model_fn_args:
-            raise ValueError(
-                f"model_fn must accept (features, labels, mode, params); {model_fn.__name__} lacks {sorted(missing)}"
-            )
-        if params and "params" not in self._model_fn_args:
-            raise ValueError(f"params were given but model_fn {model_fn.__name__} has no 'params' argument")
+        self._model_fn_args = _named_args(model_fn)
+        _check_model_fn_args(model_fn, self._model_fn_args, params)
         config = copy.copy(config) if config is not None else RunConfig()
         model_dir = _check_model_dir(model_dir)
         if model_dir is not None and config.model_dir is not None and model_dir != config.model_dir:
@@ -82,7 +76,15 @@ class Estimator:
     model_dir = property(lambda self: self._config.model_dir)
     config = property(lambda self: self._config)
     params = property(lambda self: copy.deepcopy(self._params))
-    model_fn = property(lambda self: self._model_fn)
+
+    @property
+    def model_fn(self) -> Callable:
+        """The model_fn bound to `params`, with the real one's signature `(features, labels, mode, config)`."""
+
+        def public_model_fn(features, labels, mode, config):
+            return self._call_model_fn(features, labels, mode, config)
+
+        return public_model_fn
 
     # ----- the public calls ---------------------------------------------------------------------
 
@@ -325,24 +327,24 @@ class Estimator:
             raise ValueError(f"input_fn: features must be a dict of tensors (one per feature), got {_describe(features)}")
         return features, labels
 
-    def _call_model_fn(self, features, labels, mode: str) -> EstimatorSpec:
-        kwargs = {"features": features, "labels": labels, "mode": mode}
-        if "params" in self._model_fn_args:
-            kwargs["params"] = self.params
-        if "config" in self._model_fn_args:
-            kwargs["config"] = self._config
-        if "labels" not in self._model_fn_args:
-            kwargs.pop("labels")
+    def _call_model_fn(self, features, labels, mode: str, config: RunConfig | None = None) -> EstimatorSpec:
+        """Passes what the model_fn names, as the real engine: labels, mode, params, config."""
+        kwargs = {"features": features}
+        if "labels" in self._model_fn_args:
+            kwargs["labels"] = labels
+        elif labels is not None:
+            raise ValueError("model_fn does not take labels, but input_fn returns labels.")
+        for name, value in (("mode", mode), ("params", self._params), ("config", config or self._config)):
+            if name in self._model_fn_args:
+                kwargs[name] = copy.deepcopy(value) if name == "params" else value
         try:
             spec = self._model_fn(**kwargs)
         except (TypeError, ValueError, AttributeError) as error:
             if labels is None and mode != ModeKeys.PREDICT:
                 _explain_missing_labels(error, mode)
             raise
-        if not isinstance(spec, EstimatorSpec):
-            raise TypeError(
-                f"model_fn must return an EstimatorSpec, got {type(spec).__name__} in mode {mode!r}"
-            )
+        if not isinstance(spec, EstimatorSpec):  # ValueError, as the real engine
+            raise ValueError(f"model_fn should return an EstimatorSpec, got {type(spec).__name__} in mode {mode!r}")
         if spec.mode != mode:
             raise ValueError(f"model_fn was called in mode {mode!r} but returned an EstimatorSpec for {spec.mode!r}")
         return spec
@@ -551,6 +553,30 @@ def _log_out_of_data(step: int, first: int) -> None:
                        "Check that the features and labels passed to input_fn are not empty.", step)
     else:
         logger.info("input_fn ran out of data at step %d; stopping training.", step)
+
+
+_VALID_MODEL_FN_ARGS = {"features", "labels", "mode", "params", "self", "config"}
+
+
+def _named_args(fn: Callable) -> set[str]:
+    """The arguments a function can be called with by name (not *args, **kwargs), as the real fn_args."""
+    return {name for name, parameter in inspect.signature(fn).parameters.items()
+            if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+
+
+def _check_model_fn_args(model_fn: Callable, args: set[str], params) -> None:
+    """The real `_verify_model_fn_args`: features required, params only if taken, no unknown argument."""
+    if "features" not in args:
+        raise ValueError(f"model_fn ({model_fn}) must include features argument.")
+    if params is not None and "params" not in args:
+        raise ValueError(f"model_fn ({model_fn}) does not include params argument, but params ({params}) is passed "
+                         "to Estimator.")
+    if params is None and "params" in args:
+        logger.warning("Estimator's model_fn (%s) includes params argument, but params are not passed to Estimator.",
+                       model_fn)
+    unexpected = sorted(args - _VALID_MODEL_FN_ARGS)
+    if unexpected:
+        raise ValueError(f"model_fn ({model_fn}) has following not expected args: {unexpected}")
 
 
 def _check_model_dir(model_dir):

@@ -7,9 +7,9 @@ what `import iris_lib.tf1 as tf` gives) have the real V1 variable names (`dnn/hi
 classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon) and the
 loss averaged over the batch (SUM_OVER_BATCH_SIZE).
 
-Deliberate differences: `DNNClassifier` also takes `learning_rate=` (the real one fixed 0.05 unless you
-passed an optimizer object) and keeps its keyword arguments in `params` (the real one's params were
-empty), because the book compares it with a custom Estimator through `params`. The hidden-layer
+As in the real ones, the keyword arguments live in the model_fn's closure: `params` is `{}` and `model_fn`
+takes `(features, labels, mode, config)`. Deliberate differences: `DNNClassifier` also takes
+`learning_rate=` (the real one fixed 0.05 unless you passed an optimizer object). The hidden-layer
 summaries (`fraction_of_zero_values`, `activation`) are written after the logits are built, so that
 they do not shift the random seeds of the layers (the real one interleaved them).
 """
@@ -55,16 +55,17 @@ def dnn_logits(features, mode, units: int, hidden_units, feature_columns, activa
     return logits
 
 
-def make_dnn_model_fn(head, optimizer_fn, batch_norm=False, input_layer_partitioner=None):
-    """A model_fn(features, labels, mode, params) for `params` holding the network's settings."""
+def make_dnn_model_fn(head, optimizer_fn, settings: dict, batch_norm=False, input_layer_partitioner=None):
+    """The model_fn(features, labels, mode, config) of a DNN Estimator: its settings live in this closure, as in
+    the real canned Estimators, whose `params` stay empty."""
 
-    def _model_fn(features, labels, mode, params):
-        columns = params["feature_columns"]
+    def _model_fn(features, labels, mode, config):
+        columns = settings["feature_columns"]
         check_feature_keys(features, columns)
         with v1.variable_scope("dnn"):
-            logits = dnn_logits(features, mode, head.logits_dimension, params["hidden_units"], columns,
-                                params["activation_fn"], params["dropout"], batch_norm, input_layer_partitioner)
-        optimizer = optimizer_fn(params) if mode == ModeKeys.TRAIN else None
+            logits = dnn_logits(features, mode, head.logits_dimension, settings["hidden_units"], columns,
+                                settings["activation_fn"], settings["dropout"], batch_norm, input_layer_partitioner)
+        optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
         return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
 
     return _model_fn
@@ -77,19 +78,19 @@ def _estimator_kwargs(config, warm_start_from) -> dict:
     return kwargs
 
 
-def _v1_optimizer(params):
-    return optimizers.get_optimizer_instance(params["optimizer"], learning_rate=params["learning_rate"])
+def _v1_optimizer(settings):
+    return optimizers.get_optimizer_instance(settings["optimizer"], learning_rate=settings["learning_rate"])
 
 
-def _v2_optimizer(params):
-    return optimizers.get_optimizer_instance_v2(params["optimizer"], learning_rate=params.get("learning_rate"))
+def _v2_optimizer(settings):
+    return optimizers.get_optimizer_instance_v2(settings["optimizer"], learning_rate=settings.get("learning_rate"))
 
 
 def _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout, learning_rate, **more) -> dict:
     check_dropout(dropout)
     if learning_rate is not None and (isinstance(learning_rate, bool) or not learning_rate > 0):
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
-    params = {
+    settings = {
         "hidden_units": check_hidden_units(hidden_units),
         "feature_columns": check_feature_columns(feature_columns),
         "optimizer": optimizer,
@@ -98,7 +99,7 @@ def _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout
         "dropout": dropout,
         **more,
     }
-    return params
+    return settings
 
 
 class DNNClassifier(Estimator):
@@ -112,15 +113,15 @@ class DNNClassifier(Estimator):
                  label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None,
                  input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
                  batch_norm: bool = False, learning_rate=None):
-        params = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+        settings = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
                              learning_rate if learning_rate is not None else self._default_learning_rate,
                              n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
         if not callable(optimizer):  # a bad name or object fails now, not at the first train()
-            self._optimizer_fn(params)
-        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, batch_norm, input_layer_partitioner),
-                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+            self._optimizer_fn(settings)
+        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, settings, batch_norm, input_layer_partitioner),
+                         model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNClassifierV2(DNNClassifier):
@@ -152,14 +153,14 @@ class DNNRegressor(Estimator):
                  optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None,
                  config=None, warm_start_from=None, loss_reduction=None, batch_norm: bool = False,
                  learning_rate=None):
-        params = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+        settings = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
                              learning_rate if learning_rate is not None else self._default_learning_rate,
                              label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
         if not callable(optimizer):
-            self._optimizer_fn(params)
-        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, batch_norm, input_layer_partitioner),
-                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+            self._optimizer_fn(settings)
+        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, settings, batch_norm, input_layer_partitioner),
+                         model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNRegressorV2(DNNRegressor):

@@ -29,16 +29,18 @@ def _summarize(value, tag):
     v1.summary.histogram(f"{tag}/activation", value)
 
 
-def make_combined_model_fn(head, get_optimizer, batch_norm=False, linear_sparse_combiner="sum"):
-    def _model_fn(features, labels, mode, params):
-        linear_columns, dnn_columns = params["linear_feature_columns"], params["dnn_feature_columns"]
+def make_combined_model_fn(head, get_optimizer, settings: dict, batch_norm=False, linear_sparse_combiner="sum"):
+    """The model_fn(features, labels, mode, config) of a wide & deep Estimator, its settings in this closure."""
+
+    def _model_fn(features, labels, mode, config):
+        linear_columns, dnn_columns = settings["linear_feature_columns"], settings["dnn_feature_columns"]
         check_feature_keys(features, linear_columns + dnn_columns)
         dnn_out = linear_out = None
         if dnn_columns:
             with v1.variable_scope("dnn", values=tuple(features.values())) as scope:
                 dnn_scope = scope.name
-                dnn_out = dnn_logits(features, mode, head.logits_dimension, params["dnn_hidden_units"], dnn_columns,
-                                     params["dnn_activation_fn"], params["dnn_dropout"], batch_norm)
+                dnn_out = dnn_logits(features, mode, head.logits_dimension, settings["dnn_hidden_units"], dnn_columns,
+                                     settings["dnn_activation_fn"], settings["dnn_dropout"], batch_norm)
         if linear_columns:
             with v1.variable_scope("linear", values=tuple(features.values())) as scope:
                 linear_scope = scope.name
@@ -50,11 +52,11 @@ def make_combined_model_fn(head, get_optimizer, batch_norm=False, linear_sparse_
         def train_op_fn(loss):
             train_ops = []
             if dnn_out is not None:
-                optimizer = get_optimizer(params["dnn_optimizer"], DNN_LEARNING_RATE)
+                optimizer = get_optimizer(settings["dnn_optimizer"], DNN_LEARNING_RATE)
                 train_ops.append(optimizer.minimize(loss, var_list=v1.get_collection(
                     v1.GraphKeys.TRAINABLE_VARIABLES, scope=dnn_scope)))
             if linear_out is not None:
-                optimizer = get_optimizer(params["linear_optimizer"],
+                optimizer = get_optimizer(settings["linear_optimizer"],
                                           default_learning_rate(len(linear_columns), LINEAR_LEARNING_RATE))
                 train_ops.append(optimizer.minimize(loss, var_list=v1.get_collection(
                     v1.GraphKeys.TRAINABLE_VARIABLES, scope=linear_scope)))
@@ -85,10 +87,10 @@ def _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_colum
     }
 
 
-def _check_optimizers(get_optimizer, params) -> None:
+def _check_optimizers(get_optimizer, settings) -> None:
     for key in ("linear_optimizer", "dnn_optimizer"):
-        if isinstance(params[key], str):
-            get_optimizer(params[key], 0.01)  # an unknown name fails now, not at the first train()
+        if isinstance(settings[key], str):
+            get_optimizer(settings[key], 0.01)  # an unknown name fails now, not at the first train()
 
 
 def _estimator_kwargs(config, warm_start_from) -> dict:
@@ -106,13 +108,13 @@ class DNNLinearCombinedClassifier(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes: int = 2, weight_column=None,
                  label_vocabulary=None, input_layer_partitioner=None, config=None, warm_start_from=None,
                  loss_reduction=None, batch_norm: bool = False, linear_sparse_combiner: str = "sum"):
-        params = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
+        settings = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
                                   dnn_hidden_units, dnn_activation_fn, dnn_dropout, n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
-        _check_optimizers(self._get_optimizer, params)
-        super().__init__(make_combined_model_fn(head, self._get_optimizer, batch_norm, linear_sparse_combiner),
-                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+        _check_optimizers(self._get_optimizer, settings)
+        super().__init__(make_combined_model_fn(head, self._get_optimizer, settings, batch_norm,
+                                                linear_sparse_combiner), model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNLinearCombinedClassifierV2(DNNLinearCombinedClassifier):
@@ -133,12 +135,12 @@ class DNNLinearCombinedRegressor(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension: int = 1, weight_column=None,
                  input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
                  batch_norm: bool = False, linear_sparse_combiner: str = "sum"):
-        params = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
+        settings = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
                                   dnn_hidden_units, dnn_activation_fn, dnn_dropout, label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
-        _check_optimizers(self._get_optimizer, params)
-        super().__init__(make_combined_model_fn(head, self._get_optimizer, batch_norm, linear_sparse_combiner),
-                         model_dir=model_dir, params=params, **_estimator_kwargs(config, warm_start_from))
+        _check_optimizers(self._get_optimizer, settings)
+        super().__init__(make_combined_model_fn(head, self._get_optimizer, settings, batch_norm,
+                                                linear_sparse_combiner), model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNLinearCombinedRegressorV2(DNNLinearCombinedRegressor):

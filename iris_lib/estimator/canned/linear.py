@@ -81,30 +81,32 @@ def default_learning_rate(num_columns: int, cap: float = LEARNING_RATE) -> float
     return min(cap, 1.0 / math.sqrt(num_columns))
 
 
-def make_linear_model_fn(head, optimizer_fn, sparse_combiner: str = "sum"):
-    def _model_fn(features, labels, mode, params):
-        columns = params["feature_columns"]
+def make_linear_model_fn(head, optimizer_fn, settings: dict, sparse_combiner: str = "sum"):
+    """The model_fn(features, labels, mode, config) of a linear Estimator, its settings in this closure."""
+
+    def _model_fn(features, labels, mode, config):
+        columns = settings["feature_columns"]
         check_feature_keys(features, columns)
         with v1.variable_scope("linear", values=tuple(features.values())):
             logits = linear_logits(features, head.logits_dimension, columns, sparse_combiner)
-        optimizer = optimizer_fn(params) if mode == ModeKeys.TRAIN else None
+        optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
         return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
 
     return _model_fn
 
 
-def _v1_optimizer(params):
-    opt = params["optimizer"]
+def _v1_optimizer(settings):
+    opt = settings["optimizer"]
     if opt is None:
-        return v1.train.FtrlOptimizer(default_learning_rate(len(params["feature_columns"])))
-    return optimizers.get_optimizer_instance(opt, learning_rate=params["learning_rate"] or LEARNING_RATE)
+        return v1.train.FtrlOptimizer(default_learning_rate(len(settings["feature_columns"])))
+    return optimizers.get_optimizer_instance(opt, learning_rate=settings["learning_rate"] or LEARNING_RATE)
 
 
-def _v2_optimizer(params):
-    opt = params["optimizer"]
+def _v2_optimizer(settings):
+    opt = settings["optimizer"]
     if opt is None:
-        return v1.train.FtrlOptimizer(default_learning_rate(len(params["feature_columns"])))
-    return optimizers.get_optimizer_instance_v2(opt, learning_rate=params["learning_rate"] or LEARNING_RATE)
+        return v1.train.FtrlOptimizer(default_learning_rate(len(settings["feature_columns"])))
+    return optimizers.get_optimizer_instance_v2(opt, learning_rate=settings["learning_rate"] or LEARNING_RATE)
 
 
 def _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner, **more) -> dict:
@@ -135,13 +137,13 @@ class LinearClassifier(Estimator):
                  loss_reduction=None, sparse_combiner: str = "sum", learning_rate=None):
         if partitioner is not None:
             raise NotImplementedError("LinearClassifier: iris_lib does not partition variables; leave partitioner=None")
-        params = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner, n_classes=n_classes)
+        settings = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner, n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
         if not callable(optimizer):  # a bad name or object fails now, not at the first train()
-            self._optimizer_fn(params)
-        super().__init__(make_linear_model_fn(head, self._optimizer_fn, sparse_combiner), model_dir=model_dir,
-                         params=params, **_estimator_kwargs(config, warm_start_from))
+            self._optimizer_fn(settings)
+        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner), model_dir=model_dir,
+                         **_estimator_kwargs(config, warm_start_from))
 
 
 class LinearClassifierV2(LinearClassifier):
@@ -170,13 +172,13 @@ class LinearRegressor(Estimator):
                  sparse_combiner: str = "sum", learning_rate=None):
         if partitioner is not None:
             raise NotImplementedError("LinearRegressor: iris_lib does not partition variables; leave partitioner=None")
-        params = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner,
+        settings = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner,
                                 label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
         if not callable(optimizer):
-            self._optimizer_fn(params)
-        super().__init__(make_linear_model_fn(head, self._optimizer_fn, sparse_combiner), model_dir=model_dir,
-                         params=params, **_estimator_kwargs(config, warm_start_from))
+            self._optimizer_fn(settings)
+        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner), model_dir=model_dir,
+                         **_estimator_kwargs(config, warm_start_from))
 
 
 class LinearRegressorV2(LinearRegressor):
