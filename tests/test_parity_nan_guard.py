@@ -22,33 +22,24 @@ pytestmark = pytest.mark.skipif(
     reason="parity with the real tf.estimator is opt-in: IRIS_PARITY=1 (see `make parity`)",
 )
 
-REPO = Path(__file__).resolve().parents[1]
-PROGRAM = REPO / "tests" / "legacy" / "nan_guard_program.py"
+PROGRAM = Path(__file__).resolve().parent / "legacy" / "nan_guard_program.py"
 
 
-@pytest.fixture(scope="module")
-def legacy() -> Path:
-    python = Path(os.environ.get("IRIS_LEGACY_PYTHON") or REPO / ".venv-legacy" / "bin" / "python")
-    if not python.exists():
-        pytest.fail(f"IRIS_PARITY=1 but the legacy python {python} does not exist: run `make .venv-legacy/.installed`")
-    return python
-
-
-def test_the_real_estimator_trains_through_the_nan_and_saves_it(legacy, tmp_path):
-    real = run_json(legacy, PROGRAM, "real", str(tmp_path / "m"), "default", tensorflow_defaults=True)
+def test_the_real_estimator_trains_through_the_nan_and_saves_it(legacy_python, tmp_path):
+    real = run_json(legacy_python, PROGRAM, "real", str(tmp_path / "m"), "default", tensorflow_defaults=True)
     assert real == {"raised": None, "steps_run": 100, "checkpoint_step": 100, "kernel_has_nan": True,
                     "accuracy": 0.267}
 
 
-def test_without_the_remapper_the_real_estimator_stops_at_the_first_step(legacy, tmp_path):
-    real = run_json(legacy, PROGRAM, "real", str(tmp_path / "m"), "no-remapping", tensorflow_defaults=True)
+def test_without_the_remapper_the_real_estimator_stops_at_the_first_step(legacy_python, tmp_path):
+    real = run_json(legacy_python, PROGRAM, "real", str(tmp_path / "m"), "no-remapping", tensorflow_defaults=True)
     assert real["raised"] == "NanLossDuringTrainingError"
     assert (real["steps_run"], real["checkpoint_step"], real["kernel_has_nan"]) == (1, 0, False)
 
 
-def test_with_onednn_off_the_real_estimator_stops_at_the_first_step(legacy, tmp_path):
+def test_with_onednn_off_the_real_estimator_stops_at_the_first_step(legacy_python, tmp_path):
     """The fused ReLU that hides the NaN is oneDNN's: TF_ENABLE_ONEDNN_OPTS=0 (which iris_lib sets) shows it."""
-    real = run_json(legacy, PROGRAM, "real", str(tmp_path / "m"), "default")  # iris_lib's settings inherited
+    real = run_json(legacy_python, PROGRAM, "real", str(tmp_path / "m"), "default")  # iris_lib's settings inherited
     assert real["raised"] == "NanLossDuringTrainingError"
     assert (real["steps_run"], real["checkpoint_step"], real["kernel_has_nan"]) == (1, 0, False)
 

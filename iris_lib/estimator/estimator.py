@@ -334,9 +334,12 @@ class Estimator:
             kwargs["labels"] = labels
         elif labels is not None:
             raise ValueError("model_fn does not take labels, but input_fn returns labels.")
-        for name, value in (("mode", mode), ("params", self._params), ("config", config or self._config)):
-            if name in self._model_fn_args:
-                kwargs[name] = copy.deepcopy(value) if name == "params" else value
+        if "mode" in self._model_fn_args:
+            kwargs["mode"] = mode
+        if "params" in self._model_fn_args:
+            kwargs["params"] = self.params  # a copy: the model_fn cannot change the Estimator's
+        if "config" in self._model_fn_args:
+            kwargs["config"] = config or self._config
         try:
             spec = self._model_fn(**kwargs)
         except (TypeError, ValueError, AttributeError) as error:

@@ -4,8 +4,8 @@ Usage: python nan_guard_program.py real|ours MODEL_DIR default|grappler|no-remap
   real: the real tf.estimator (TF 2.15, legacy venv); ours: `import iris_lib.tf1 as tf` (TF 2.21).
   default: RunConfig's own session; grappler: ConfigProto() (the graph optimizer on, as in the real default);
   no-remapping: the same with Grappler's remapper (which fuses MatMul+BiasAdd+Relu) off.
-Prints one JSON line: whether training raised, how many steps ran, the newest checkpoint's step, whether its first kernel holds a
-NaN, and the test accuracy of that checkpoint.
+Prints one JSON line: whether training raised, how many steps ran, the newest checkpoint's step, whether its
+first kernel holds a NaN, and the test accuracy of that checkpoint.
 """
 import json
 import sys

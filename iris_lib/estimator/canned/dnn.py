@@ -86,7 +86,7 @@ def _v2_optimizer(settings):
     return optimizers.get_optimizer_instance_v2(settings["optimizer"], learning_rate=settings.get("learning_rate"))
 
 
-def _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout, learning_rate, **more) -> dict:
+def _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout, learning_rate, **more) -> dict:
     check_dropout(dropout)
     if learning_rate is not None and (isinstance(learning_rate, bool) or not learning_rate > 0):
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")
@@ -113,9 +113,9 @@ class DNNClassifier(Estimator):
                  label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None,
                  input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
                  batch_norm: bool = False, learning_rate=None):
-        settings = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
-                             learning_rate if learning_rate is not None else self._default_learning_rate,
-                             n_classes=n_classes)
+        settings = _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+                                 learning_rate if learning_rate is not None else self._default_learning_rate,
+                                 n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
         if not callable(optimizer):  # a bad name or object fails now, not at the first train()
@@ -153,9 +153,9 @@ class DNNRegressor(Estimator):
                  optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None,
                  config=None, warm_start_from=None, loss_reduction=None, batch_norm: bool = False,
                  learning_rate=None):
-        settings = _dnn_params(hidden_units, feature_columns, optimizer, activation_fn, dropout,
-                             learning_rate if learning_rate is not None else self._default_learning_rate,
-                             label_dimension=label_dimension)
+        settings = _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+                                 learning_rate if learning_rate is not None else self._default_learning_rate,
+                                 label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
         if not callable(optimizer):
             self._optimizer_fn(settings)

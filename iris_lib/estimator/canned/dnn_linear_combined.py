@@ -69,8 +69,8 @@ def make_combined_model_fn(head, get_optimizer, settings: dict, batch_norm=False
     return _model_fn
 
 
-def _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
-                     dnn_hidden_units, dnn_activation_fn, dnn_dropout, **more) -> dict:
+def _combined_settings(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
+                       dnn_hidden_units, dnn_activation_fn, dnn_dropout, **more) -> dict:
     linear = check_feature_columns(linear_feature_columns, "linear_feature_columns") \
         if linear_feature_columns else []
     dnn = check_feature_columns(dnn_feature_columns, "dnn_feature_columns") if dnn_feature_columns else []
@@ -108,13 +108,13 @@ class DNNLinearCombinedClassifier(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, n_classes: int = 2, weight_column=None,
                  label_vocabulary=None, input_layer_partitioner=None, config=None, warm_start_from=None,
                  loss_reduction=None, batch_norm: bool = False, linear_sparse_combiner: str = "sum"):
-        settings = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
-                                  dnn_hidden_units, dnn_activation_fn, dnn_dropout, n_classes=n_classes)
+        settings = _combined_settings(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
+                                      dnn_hidden_units, dnn_activation_fn, dnn_dropout, n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
         _check_optimizers(self._get_optimizer, settings)
-        super().__init__(make_combined_model_fn(head, self._get_optimizer, settings, batch_norm,
-                                                linear_sparse_combiner), model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
+        model_fn = make_combined_model_fn(head, self._get_optimizer, settings, batch_norm, linear_sparse_combiner)
+        super().__init__(model_fn, model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNLinearCombinedClassifierV2(DNNLinearCombinedClassifier):
@@ -135,12 +135,12 @@ class DNNLinearCombinedRegressor(Estimator):
                  dnn_activation_fn=tf.nn.relu, dnn_dropout=None, label_dimension: int = 1, weight_column=None,
                  input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
                  batch_norm: bool = False, linear_sparse_combiner: str = "sum"):
-        settings = _combined_params(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
-                                  dnn_hidden_units, dnn_activation_fn, dnn_dropout, label_dimension=label_dimension)
+        settings = _combined_settings(linear_feature_columns, linear_optimizer, dnn_feature_columns, dnn_optimizer,
+                                      dnn_hidden_units, dnn_activation_fn, dnn_dropout, label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
         _check_optimizers(self._get_optimizer, settings)
-        super().__init__(make_combined_model_fn(head, self._get_optimizer, settings, batch_norm,
-                                                linear_sparse_combiner), model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
+        model_fn = make_combined_model_fn(head, self._get_optimizer, settings, batch_norm, linear_sparse_combiner)
+        super().__init__(model_fn, model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class DNNLinearCombinedRegressorV2(DNNLinearCombinedRegressor):

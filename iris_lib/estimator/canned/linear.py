@@ -109,7 +109,7 @@ def _v2_optimizer(settings):
     return optimizers.get_optimizer_instance_v2(opt, learning_rate=settings["learning_rate"] or LEARNING_RATE)
 
 
-def _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner, **more) -> dict:
+def _linear_settings(feature_columns, optimizer, learning_rate, sparse_combiner, **more) -> dict:
     if sparse_combiner not in SPARSE_COMBINERS:
         raise ValueError(f"sparse_combiner must be one of {SPARSE_COMBINERS}, got {sparse_combiner!r}")
     if learning_rate is not None and (isinstance(learning_rate, bool) or not learning_rate > 0):
@@ -137,13 +137,13 @@ class LinearClassifier(Estimator):
                  loss_reduction=None, sparse_combiner: str = "sum", learning_rate=None):
         if partitioner is not None:
             raise NotImplementedError("LinearClassifier: iris_lib does not partition variables; leave partitioner=None")
-        settings = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner, n_classes=n_classes)
+        settings = _linear_settings(feature_columns, optimizer, learning_rate, sparse_combiner, n_classes=n_classes)
         head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
                                           loss_reduction or self._default_reduction, type(self).__name__)
         if not callable(optimizer):  # a bad name or object fails now, not at the first train()
             self._optimizer_fn(settings)
-        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner), model_dir=model_dir,
-                         **_estimator_kwargs(config, warm_start_from))
+        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner),
+                         model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class LinearClassifierV2(LinearClassifier):
@@ -172,13 +172,13 @@ class LinearRegressor(Estimator):
                  sparse_combiner: str = "sum", learning_rate=None):
         if partitioner is not None:
             raise NotImplementedError("LinearRegressor: iris_lib does not partition variables; leave partitioner=None")
-        settings = _linear_params(feature_columns, optimizer, learning_rate, sparse_combiner,
-                                label_dimension=label_dimension)
+        settings = _linear_settings(feature_columns, optimizer, learning_rate, sparse_combiner,
+                                    label_dimension=label_dimension)
         head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
         if not callable(optimizer):
             self._optimizer_fn(settings)
-        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner), model_dir=model_dir,
-                         **_estimator_kwargs(config, warm_start_from))
+        super().__init__(make_linear_model_fn(head, self._optimizer_fn, settings, sparse_combiner),
+                         model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
 
 
 class LinearRegressorV2(LinearRegressor):
