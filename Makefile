@@ -10,14 +10,15 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NBVAL := $(PY) -m pytest --nbval chapters companion --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: venv test test-lib test-notebooks test-portable test-browser binder book execute explorer-data bench parity lab clean
+.PHONY: venv test test-lib test-notebooks test-portable test-browser binder book execute explorer-data bench parity lab cluster clean
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+# The developer's set (requirements-dev.txt: the reader's requirements.txt plus tests and the book build).
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || "$$(bash scripts/find_python.sh $(PYTHON))" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
 ## Every test: the library, the notebooks (strict nbval), the offline book build.
@@ -70,6 +71,13 @@ test-browser: book
 ## chapter run (nbval runs them all; BINDER_CHAPTERS=all here too).
 binder: venv
 	IRIS_BINDER=1 $(PY) -m pytest tests/test_binder.py -q -p no:cacheprovider
+
+## A loopback cluster (1 ps, the chief, WORKERS workers, an evaluator), each task its own process with its TF_CONFIG,
+## training iris_lib.train_on_a_cluster into CLUSTER_DIR (chapter 13). Ctrl-C stops every task.
+WORKERS ?= 2
+CLUSTER_DIR ?= _build/cluster
+cluster: venv
+	$(PY) -m iris_lib.cluster --workers $(WORKERS) --model_dir $(CLUSTER_DIR)
 
 ## The chapters in JupyterLab (widgets and %tensorboard work).
 lab: venv

@@ -2,7 +2,8 @@
 
 The files are the original TF split (120 training rows, 30 test rows). Each begins with the header
 row TF used (`120,4,setosa,versicolor,virginica`): row count, feature count, class names. Nothing is
-ever downloaded: the book must work offline.
+ever downloaded: the book must work offline. `load_splits` carves a validation set out of the training
+rows, for choosing between models without looking at the test set.
 """
 from __future__ import annotations
 
@@ -115,6 +116,37 @@ def load_data(y_name: str = "Species"):
     if y_name != "Species":
         raise ValueError(f"y_name must be 'Species' (the label column), got {y_name!r}")
     return read_iris_csv(data_path("iris_training.csv")), read_iris_csv(data_path("iris_test.csv"))
+
+
+VALIDATION_FRACTION = 0.2
+VALIDATION_SEED = 0
+
+
+def load_splits(validation_fraction: float = VALIDATION_FRACTION, seed: int = VALIDATION_SEED):
+    """Return `(train_x, train_y), (valid_x, valid_y), (test_x, test_y)`: the guide's split, with a
+    validation set carved out of the 120 training rows.
+
+    Why: choosing a model (an architecture, a step to stop at, a checkpoint to serve) by its test score
+    makes that score optimistic; choose on the validation set and report the test set once, at the end.
+    The split is stratified (each species gives `validation_fraction` of its rows, rounded, so the
+    classes keep their shares) and seeded (the same rows every call). Rows keep their order and their
+    index in the training CSV, so `train_x.index` says which rows were kept for training.
+    """
+    fraction = validation_fraction
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        raise ValueError(f"validation_fraction must be a number between 0 and 1 such as 0.2, got {fraction!r}")
+    (train_x, train_y), test = load_data()
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for species in sorted(train_y.unique()):
+        rows = train_y.index[train_y == species].to_numpy()
+        count = int(len(rows) * fraction + 0.5)  # rounded half up (Python's round() would round 10.5 to 10)
+        if not 0 < count < len(rows):
+            raise ValueError(f"validation_fraction={fraction} leaves {count} of the {len(rows)} {SPECIES[species]} "
+                             "rows for validation; choose a fraction that keeps some rows on each side")
+        chosen.extend(rng.choice(rows, size=count, replace=False))
+    is_valid = train_y.index.isin(chosen)
+    return (train_x[~is_valid], train_y[~is_valid]), (train_x[is_valid], train_y[is_valid]), test
 
 
 def train_input_fn(features, labels, batch_size: int):

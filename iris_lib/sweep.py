@@ -4,7 +4,9 @@ The explorer (`iris_lib.widgets`) trains one configuration per click; the sweep 
 them (layers x units x seeds) when a chapter runs, so a reader of the static book sees what the
 sliders would show. Both go through `train_and_evaluate`: a custom Estimator built from the guide's
 `my_model_fn`, trained from scratch in a model_dir of its own (named from the configuration, so a
-changed architecture never meets an old checkpoint), then evaluated on the original test split.
+changed architecture never meets an old checkpoint), then evaluated. A sweep exists to choose between
+configurations, so it trains on the training rows `data.load_splits()` keeps and scores on its validation
+rows: the test set stays out of the choice and can be reported once, for the model chosen.
 """
 from __future__ import annotations
 
@@ -81,7 +83,7 @@ class TrainingConfig:
 
 @dataclass(frozen=True)
 class RunResult:
-    """How one configuration did: test accuracy and loss on the original 30-example test split."""
+    """How one configuration did: accuracy and loss on the set it was evaluated on (see `train_and_evaluate`)."""
 
     config: TrainingConfig
     model_dir: str
@@ -154,13 +156,15 @@ def make_estimator(config: TrainingConfig, model_dir: str | Path, columns: Seque
 def train_and_evaluate(config: TrainingConfig, model_dir: str | Path, iris=None, columns: Sequence | None = None,
                        on_step: StepCallback | None = None, save_summary_steps: int = 100
                        ) -> tuple[Estimator, RunResult]:
-    """Train `config` from scratch in `model_dir` (emptied first), then evaluate it on the test split.
+    """Train `config` from scratch in `model_dir` (emptied first), then evaluate it.
 
-    Starting fresh makes a run reproducible: the same configuration and seed give the same model,
+    `iris` is `((train_x, train_y), (eval_x, eval_y))`: it trains on the first pair and evaluates on the
+    second (by default `data.load_data()`, the guide's train and test sets; `sweep` passes the validation
+    split). Starting fresh makes a run reproducible: the same configuration and seed give the same model,
     so runs compare fairly. `on_step`, if given, is called on the summary steps and the last step
     (`StepReporter`). Returns the trained Estimator (for predictions) and the result.
     """
-    (train_x, train_y), (test_x, test_y) = iris if iris is not None else data.load_data()
+    (train_x, train_y), (eval_x, eval_y) = iris if iris is not None else data.load_data()
     model_dir = Path(model_dir)
     model_dir_lock.raise_if_held(str(model_dir))  # never empty a model_dir under a running trainer
     shutil.rmtree(model_dir, ignore_errors=True)
@@ -170,7 +174,7 @@ def train_and_evaluate(config: TrainingConfig, model_dir: str | Path, iris=None,
     estimator.train(lambda: data.train_input_fn(train_x, train_y, config.batch_size), hooks=hooks,
                     steps=config.steps)
     seconds = time.perf_counter() - start
-    metrics = estimator.evaluate(lambda: data.eval_input_fn(test_x, test_y, len(test_x)))
+    metrics = estimator.evaluate(lambda: data.eval_input_fn(eval_x, eval_y, len(eval_x)))
     result = RunResult(config=config, model_dir=str(model_dir), accuracy=float(metrics["accuracy"]),
                        loss=float(metrics["loss"]), global_step=int(metrics["global_step"]),
                        train_seconds=seconds)
@@ -182,8 +186,9 @@ def sweep(layers: Iterable[int] = (1, 2, 3), units: Iterable[int] = (3, 10, 30),
           learning_rate: float = 0.1, batch_size: int = 100, workers: int = 2) -> pd.DataFrame:
     """Train every (layers, units, seed) combination and return one row per model.
 
-    Columns: hidden_units (a list such as [10, 10]), layers, units, seed, steps, accuracy (test
-    accuracy) and loss (the test loss at the end of training). Every model trains from scratch in
+    Columns: hidden_units (a list such as [10, 10]), layers, units, seed, steps, accuracy and loss
+    (on the validation split of `data.load_splits()`, at the end of training; each model trains on
+    that function's training rows). Every model trains from scratch in
     `root_dir/<configuration name>`; `iris_lib.plots.plot_hidden_units_sweep(df)` draws the table.
     Models train in `workers` threads: TensorFlow runs a step without holding Python's GIL, each
     model has a graph and a session of its own, and the results are the same as one at a time.
@@ -193,8 +198,9 @@ def sweep(layers: Iterable[int] = (1, 2, 3), units: Iterable[int] = (3, 10, 30),
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive whole number, got {workers!r}")
     root = Path(root_dir) if root_dir is not None else MODELS_ROOT / "sweep"
-    iris = data.load_data()
-    columns = feature_columns(iris[0][0])
+    train, valid, _ = data.load_splits()  # never the test set: a sweep is for choosing
+    iris = (train, valid)
+    columns = feature_columns(train[0])
     layers, units, seeds = _once("layers", layers), _once("units", units), _once("seeds", seeds)
     configs = [TrainingConfig(hidden_units=(width,) * n_layers, optimizer=optimizer, learning_rate=learning_rate,
                               steps=steps, batch_size=batch_size, seed=seed)

@@ -118,8 +118,8 @@ def read_scalars(logdir: str | Path) -> Run:
     if not _event_files_in(logdir):
         raise _no_event_files(logdir)
     acc = ea.EventAccumulator(str(logdir), size_guidance=_SIZE_GUIDANCE)
-    # Each train() call writes its graph into the event file, as the real Estimator did; TensorBoard's
-    # reader warns on stderr about the repeated graph, which would leak into notebook outputs. Its note
+    # Each train() call writes its graph and meta graph into the event file, as the real Estimator did;
+    # TensorBoard's reader warns on stderr about the repeated graph, which would leak into notebook outputs. Its note
     # about a damaged file is only a debug message, though: collected here and turned into a warning.
     reader_logger = logging.getLogger("tensorboard")
     level, propagate = reader_logger.level, reader_logger.propagate
@@ -142,7 +142,8 @@ def read_scalars(logdir: str | Path) -> Run:
     for tag in tags[ea.SCALARS]:
         run[tag] = _frame([(e.step, e.wall_time, e.value) for e in acc.Scalars(tag)])
     for tag in tags[ea.TENSORS]:
-        if acc.SummaryMetadata(tag).plugin_data.plugin_name != "scalars":
+        metadata = acc.summary_metadata.get(tag)  # none for evaluate()'s `checkpoint_path` text entry
+        if metadata is None or metadata.plugin_data.plugin_name != "scalars":
             continue  # histograms, text, ... stored as tensors: not scalars
         points = []
         for e in acc.Tensors(tag):

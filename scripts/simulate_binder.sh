@@ -7,14 +7,17 @@
 #   1. It fetches the repository at a commit            -> a clean `git clone` of the committed files only
 #   2. It picks Python from runtime.txt (python-3.11)    -> `python3.11` from PATH, in a fresh venv
 #   3. It runs `pip install -r requirements.txt` from the repository root (after copying the repository in,
-#      because requirements.txt has a local reference, `-e .`, which installs iris_lib)   -> the same
+#      because requirements.txt has a local reference, `-e .`, which installs iris_lib)   -> the same, and a
+#      check that this reader's set brought none of the developer's tools (requirements-dev.txt)
 #   4. It runs `postBuild` if there is one                -> the same (this repository needs none)
 #   5. A reader opens a chapter and runs it               -> the first and the last chapter (Part I, Part II)
 #                                                            executed with nbclient in that venv's python3
 #                                                            kernel, from the chapter's folder. Every chapter
 #                                                            is run by CI's strict nbval, on a fresh clone and
-#                                                            a fresh install of the same requirements.txt:
-#                                                            BINDER_CHAPTERS=all runs them all here too.
+#                                                            a fresh install of requirements-dev.txt, which
+#                                                            includes requirements.txt:
+#                                                            BINDER_CHAPTERS=all runs them all here too. nbclient
+#                                                            comes with the reader's JupyterLab, as on Binder.
 # Not simulated: the Docker image, and the JupyterLab that repo2docker installs on its own side.
 # KEEP=1 keeps the temporary folder (its path is printed). Exits non-zero at the first problem.
 set -euo pipefail
@@ -53,6 +56,11 @@ step "fresh venv with $("$ENV_PY" --version)"
 # 3. requirements.txt, from the repository root (its `-e .` is relative to the working directory).
 "$ENV_PY" -m pip install --quiet --disable-pip-version-check -r requirements.txt
 "$ENV_PY" -c 'import iris_lib, tensorflow, ipywidgets' || fail "requirements.txt did not install iris_lib and its needs"
+for tool in pytest nbval playwright voila jupyter_book sphinx myst_nb; do
+  if "$ENV_PY" -c "import $tool" 2>/dev/null; then
+    fail "requirements.txt installed $tool, a developer's tool: move it to requirements-dev.txt"
+  fi
+done
 step "pip install -r requirements.txt"
 
 # 4. postBuild, run as repo2docker runs it: an executable file in the repository root.

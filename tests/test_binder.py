@@ -1,8 +1,10 @@
 """Binder: the files it reads say what the book needs, and a simulated Binder start runs the chapters.
 
-The simulation (scripts/simulate_binder.sh: a clean clone, a fresh Python 3.11 venv from requirements.txt,
-then the first and the last chapter executed in it; CI's strict nbval runs every chapter on a fresh install
-of the same requirements) takes minutes, so it runs only with IRIS_BINDER=1 (`make binder`, CI).
+Binder installs requirements.txt, the reader's set (tests/test_requirements.py: it covers every chapter's
+imports and brings no developer tool). The simulation (scripts/simulate_binder.sh: a clean clone, a fresh
+Python 3.11 venv from requirements.txt, checked free of the developer's tools, then the first and the last
+chapter executed in it; CI's strict nbval runs every chapter on a fresh install of requirements-dev.txt, which
+includes it) takes minutes, so it runs only with IRIS_BINDER=1 (`make binder`, CI).
 """
 from __future__ import annotations
 

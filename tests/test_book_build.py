@@ -257,3 +257,22 @@ def test_no_page_loads_anything_from_the_network(book: Path) -> None:
             if marker in text:
                 offenders.append(f"{css.relative_to(book)}: {marker}...")
     assert not offenders, "pages would fetch from the network (or miss files):\n" + "\n".join(offenders)
+
+
+def test_links_to_the_published_book_lead_inside_the_built_book(book: Path) -> None:
+    """book_ext/published_links.py: a notebook's link to a page's published address works offline."""
+    sys.path.insert(0, str(REPO / "book_ext"))
+    try:
+        from published_links import published_url
+    finally:
+        sys.path.pop(0)
+    base = published_url(yaml.safe_load((REPO / "_config.yml").read_text())["repository"]["url"])
+    left = [f"{page.relative_to(book)}: {attrs['href']}" for page in pages(book) for tag, attrs in tags_of(page)
+            if tag == "a" and attrs.get("href", "").startswith(base)]
+    assert not left, "links to the published book were not turned into links inside the build:\n" + "\n".join(left)
+    for page in pages(book):
+        for tag, attrs in tags_of(page):
+            href = attrs.get("href", "")
+            if tag == "a" and "internal" in attrs.get("class", "").split() and not href.startswith("#") \
+                    and href and not is_remote(href):
+                assert local_file(book, page, href).is_file(), f"{page.name}: internal link {href} leads nowhere"

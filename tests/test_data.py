@@ -1,3 +1,4 @@
+import pandas as pd
 import pytest
 
 from iris_lib import data
@@ -174,3 +175,41 @@ def test_fast_train_input_fn_without_a_graph_seed_and_with_mixed_dtypes(iris):
         np.testing.assert_array_equal(fast_labels, guide_labels)
     with pytest.raises(ValueError, match="batch_size must not be None"):
         data.fast_train_input_fn(train_x, train_y, None)
+
+
+def test_load_splits_carves_validation_from_the_training_csv_disjoint_and_whole():
+    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = data.load_splits()
+    (full_x, full_y), (guide_test_x, guide_test_y) = data.load_data()
+    assert set(train_x.index).isdisjoint(valid_x.index)
+    assert sorted([*train_x.index, *valid_x.index]) == list(full_x.index)  # union = the training CSV
+    rejoined = pd.concat([train_x.assign(y=train_y), valid_x.assign(y=valid_y)]).sort_index()
+    pd.testing.assert_frame_equal(rejoined, full_x.assign(y=full_y))
+    pd.testing.assert_frame_equal(test_x, guide_test_x)  # the test set is the guide's, untouched
+    pd.testing.assert_series_equal(test_y, guide_test_y)
+    assert (len(train_x), len(valid_x)) == (97, 23)
+
+
+@pytest.mark.parametrize("fraction", [0.2, 0.25, 0.5])
+def test_load_splits_is_stratified_each_species_keeps_its_share(fraction):
+    (_, train_y), (_, valid_y), _ = data.load_splits(validation_fraction=fraction)
+    full = data.load_data()[0][1].value_counts()
+    for species, count in full.items():
+        assert abs(valid_y.value_counts()[species] - fraction * count) <= 0.5, (species, fraction)
+        assert valid_y.value_counts()[species] + train_y.value_counts()[species] == count
+
+
+def test_load_splits_is_seeded_the_same_rows_every_call_and_another_seed_moves_them():
+    first, second = data.load_splits(), data.load_splits()
+    assert list(first[1][0].index) == list(second[1][0].index)
+    assert list(data.load_splits(seed=1)[1][0].index) != list(first[1][0].index)
+
+
+@pytest.mark.parametrize("fraction", [0, 1, 1.5, -0.1, "0.2", True, 0.001])
+def test_load_splits_refuses_a_fraction_that_leaves_a_side_empty(fraction):
+    with pytest.raises(ValueError, match="validation_fraction"):
+        data.load_splits(validation_fraction=fraction)
+
+
+def test_load_data_keeps_the_guides_train_test_return():
+    (train_x, _), (test_x, _) = data.load_data()
+    assert (len(train_x), len(test_x)) == (120, 30)

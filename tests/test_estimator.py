@@ -33,29 +33,34 @@ def test_mode_keys_are_the_real_strings():
     assert (ModeKeys.TRAIN, ModeKeys.EVAL, ModeKeys.PREDICT) == ("train", "eval", "infer")
 
 
-@pytest.mark.parametrize("mode, kwargs, missing", [
-    (ModeKeys.TRAIN, {"loss": 1.0}, "train_op"),
-    (ModeKeys.TRAIN, {"train_op": 1}, "loss"),
-    (ModeKeys.EVAL, {}, "loss"),
-    (ModeKeys.PREDICT, {"loss": 1.0}, "predictions"),
+@pytest.mark.parametrize("mode, given, message", [
+    (ModeKeys.TRAIN, ("loss",), "Missing train_op."),
+    (ModeKeys.TRAIN, ("train_op",), "Missing loss."),
+    (ModeKeys.EVAL, (), "Missing loss."),
+    (ModeKeys.PREDICT, ("loss",), "Missing predictions."),
 ])
-def test_estimator_spec_requires_each_modes_fields(mode, kwargs, missing):
-    with pytest.raises(ValueError, match=f"needs {missing}="):
-        EstimatorSpec(mode, **kwargs)
+def test_estimator_spec_requires_each_modes_fields_with_the_real_messages(mode, given, message):
+    with tf.Graph().as_default():
+        fields = {"loss": tf.constant(0.5), "train_op": tf.no_op()}
+        with pytest.raises(ValueError, match=f"^{message}$"):  # tests/test_parity_estimator_spec.py: the real ones
+            EstimatorSpec(mode, **{name: fields[name] for name in given})
 
 
-def test_estimator_spec_rejects_unknown_mode_and_bad_metrics():
-    with pytest.raises(ValueError, match="unknown mode 'training'"):
-        EstimatorSpec("training", loss=1.0, train_op=1)
-    with pytest.raises(TypeError, match=r"eval_metric_ops\['acc'\] must be a \(value_op, update_op\) pair"):
-        EstimatorSpec(ModeKeys.EVAL, loss=1.0, eval_metric_ops={"acc": 0.5})
+def test_estimator_spec_rejects_what_is_not_a_tensor_or_a_metric_pair():
+    with tf.Graph().as_default():
+        loss = tf.constant(0.5)
+        with pytest.raises(TypeError, match="^loss must be Tensor, given: 1.0$"):
+            EstimatorSpec(ModeKeys.EVAL, loss=1.0)
+        with pytest.raises(TypeError, match=r"^Values of eval_metric_ops must be \(metric_value, update_op\) tuples, "
+                                            r"given: 0.5 for key: acc$"):
+            EstimatorSpec(ModeKeys.EVAL, loss=loss, eval_metric_ops={"acc": 0.5})
 
 
 def test_run_config_has_the_real_defaults():
     config = RunConfig()
     assert (config.save_summary_steps, config.keep_checkpoint_max, config.log_step_count_steps) == (100, 5, 100)
     assert (config.save_checkpoints_steps, config.save_checkpoints_secs) == (None, 600)
-    with pytest.raises(ValueError, match="not both"):
+    with pytest.raises(ValueError, match="cannot be both set"):
         RunConfig(save_checkpoints_steps=10, save_checkpoints_secs=10)
 
 
@@ -123,6 +128,15 @@ def test_predict_single_examples_batches_and_keys(trained):
         list(estimator.predict(predict_fn(), predict_keys=["classes"]))
 
 
+def test_unknown_predict_keys_beside_a_known_one_are_left_out_with_a_warning(trained, caplog):
+    """The real `_extract_keys` kept the predictions asked for and dropped unknown keys silently."""
+    estimator, _ = trained
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        first = next(estimator.predict(predict_fn(), predict_keys=["classes", "logits", "class_ids"]))
+    assert list(first) == ["class_ids", "logits"]
+    assert "predict_keys ['classes'] are not among the predictions" in caplog.text
+
+
 def test_predict_from_an_earlier_checkpoint(trained):
     estimator, _ = trained
     first = os.path.join(estimator.model_dir, "model.ckpt-0")
@@ -175,19 +189,53 @@ def test_step_counts_may_be_floats_as_in_the_real_estimator(tmp_path, iris, colu
     assert estimator.evaluate(eval_fn(iris, batch_size=10), steps=1.5)["global_step"] == 20
 
 
-@pytest.mark.parametrize("kwargs, error, message", [
-    ({"steps": 0}, ValueError, "steps > 0"),
-    ({"steps": -5}, ValueError, "steps > 0"),
-    ({"max_steps": 0}, ValueError, "max_steps > 0"),
-    ({"steps": float("nan")}, ValueError, "steps is NaN"),
-    ({"steps": "10"}, TypeError, "number of steps"),
-    ({"steps": True}, TypeError, "number of steps"),
-    ({"steps": 10, "max_steps": 10}, ValueError, "both steps and max_steps"),
+def test_a_train_op_adding_two_to_the_global_step_trains_by_the_global_step(tmp_path):
+    """Two updates that each count the step (a GAN's two optimizers): the real StopAtStepHook read the global
+    step, so steps=10 is 5 runs (or 6: it read the step unordered with the updates); checkpoints are named by it."""
+    def model_fn(features, labels, mode):
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, dense(features, 3))
+        global_step = v1.train.get_global_step()
+        first = v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=global_step)
+        with tf.control_dependencies([first]):
+            return EstimatorSpec(mode, loss=loss, train_op=v1.assign_add(global_step, 1))
+
+    def input_fn():
+        dataset = tf.data.Dataset.from_tensor_slices((np.ones((8, 4), np.float32), np.zeros(8, np.int64)))
+        return dataset.repeat().batch(4)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=10)
+    assert estimator.get_variable_value("global_step") == 10
+    estimator.train(input_fn, max_steps=15)
+    assert estimator.get_variable_value("global_step") == 16
+    assert sorted(name for name in os.listdir(tmp_path) if name.endswith(".index")) == [
+        "model.ckpt-0.index", "model.ckpt-10.index", "model.ckpt-16.index"]
+
+
+@pytest.mark.parametrize("kwargs, error, message", [  # the real one's messages: tests/test_parity_lenient.py
+    ({"steps": 0}, ValueError, r"^Must specify steps > 0, given: 0$"),
+    ({"steps": -5.5}, ValueError, r"^Must specify steps > 0, given: -5.5$"),
+    ({"max_steps": 0}, ValueError, r"^Must specify max_steps > 0, given: 0$"),
+    ({"steps": "10"}, TypeError, r"^'<=' not supported between instances of 'str' and 'int'$"),
+    ({"steps": 10, "max_steps": 10}, ValueError, r"^Can not provide both steps and max_steps\.$"),
 ])
-def test_bad_step_counts_are_refused(tmp_path, iris, columns, kwargs, error, message):
+def test_step_counts_the_real_estimator_refuses_are_refused_with_its_messages(tmp_path, iris, columns, kwargs,
+                                                                             error, message):
     with pytest.raises(error, match=message):
         make_estimator(tmp_path, columns).train(train_fn(iris), **kwargs)
     assert os.listdir(tmp_path) == []
+
+
+def test_nan_steps_run_until_the_input_ends_and_true_is_one_step(tmp_path, iris, columns, caplog):
+    """As the real StopAtStepHook: no global step is >= start + NaN, and True <= 0 is False, True is 1."""
+    (train_x, train_y), _ = iris
+    estimator = make_estimator(tmp_path, columns)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        estimator.train(lambda: data.eval_input_fn(train_x, train_y, 40), steps=float("nan"))  # 120 rows: 3 batches
+    assert estimator.get_variable_value("global_step") == 3
+    assert "steps is NaN, which no step count reaches: this runs until input_fn ends" in caplog.text
+    estimator.train(train_fn(iris), steps=True)
+    assert estimator.get_variable_value("global_step") == 4
 
 
 def test_mismatched_model_dir_is_refused_without_harm(tmp_path, iris, columns):
@@ -268,14 +316,52 @@ def test_a_loss_of_shape_1_is_reshaped_and_a_longer_one_refused(tmp_path, iris, 
     estimator.train(train_fn(iris), steps=2)
     assert estimator.evaluate(eval_fn(iris))["loss"] > 0
     doubled = Estimator(model_fn, model_dir=str(tmp_path / "two"), params={"feature_columns": columns, "double": 1})
-    with pytest.raises(ValueError, match="loss must be a scalar, got shape \\(2,\\)"):
+    with pytest.raises(ValueError, match=r"Loss must be scalar, given: .*shape=\(2,\)"):
         doubled.train(train_fn(iris), steps=1)
 
 
-@pytest.mark.parametrize("returned", [[1, 2, 3], (1, 2, 3), "features"])
-def test_input_fn_returning_the_wrong_structure_is_explained(tmp_path, columns, returned):
-    with pytest.raises(ValueError, match="input_fn must return a tf.data.Dataset"):
+@pytest.mark.parametrize("returned", [[1, 2, 3], (1, 2, 3), ()])
+def test_input_fn_returning_a_tuple_not_of_two_is_refused_as_the_real_one(tmp_path, columns, returned):
+    with pytest.raises(ValueError, match=r"^input_fn should return \(features, labels\) as a len 2 tuple\.$"):
         make_estimator(tmp_path, columns).train(lambda: returned, steps=1)
+
+
+def test_features_of_any_kind_reach_the_model_fn_which_decides(tmp_path):
+    """The real engine passed whatever input_fn returned as features; here a model_fn reads a list of tensors."""
+    def model_fn(features, labels, mode):
+        logits = dense(tf.concat(features, axis=1), 3)
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return EstimatorSpec(mode, loss=loss, train_op=v1.train.GradientDescentOptimizer(0.1).minimize(
+            loss, global_step=v1.train.get_global_step()))
+
+    def input_fn():
+        return [tf.ones([4, 2]), tf.zeros([4, 2])], tf.zeros([4], tf.int64)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=2)
+    assert estimator.get_variable_value("global_step") == 2
+
+
+def test_a_spec_of_another_mode_is_used_with_a_warning(tmp_path, iris, columns, caplog):
+    """A model_fn that always says ModeKeys.TRAIN still evaluates on the real engine: the spec's fields are used."""
+    def model_fn(features, labels, mode, params):
+        spec = my_model_fn(features, labels, mode, params)
+        if mode != ModeKeys.EVAL:
+            return spec
+        return EstimatorSpec(ModeKeys.TRAIN, loss=spec.loss, train_op=tf.no_op(), eval_metric_ops=spec.eval_metric_ops)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path),
+                          params={"feature_columns": columns, "hidden_units": [4], "n_classes": 3})
+    estimator.train(train_fn(iris), steps=2)
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        metrics = estimator.evaluate(eval_fn(iris))
+    assert metrics["global_step"] == 2 and 0 <= metrics["accuracy"] <= 1
+    assert "model_fn was called in mode 'eval' but returned an EstimatorSpec for 'train'" in caplog.text
+
+
+def test_a_missing_model_fn_is_refused_as_the_real_one():
+    with pytest.raises(ValueError, match=r"^model_fn must be provided to Estimator\.$"):
+        Estimator(None)
 
 
 @pytest.mark.parametrize("hidden_units, message", [
@@ -414,9 +500,24 @@ def test_evaluate_before_training_initializes(tmp_path, iris, columns):
     assert result["global_step"] == 0 and 0 <= result["accuracy"] <= 1
 
 
-def test_predict_before_training_says_train_first(tmp_path, columns):
-    with pytest.raises(ValueError, match="Could not find trained model"):
-        list(make_estimator(tmp_path, columns).predict(predict_fn()))
+def test_predict_before_training_predicts_from_the_initial_weights_with_a_warning(tmp_path, columns, caplog):
+    """As the real one ("running initialization to predict"); the warning says the weights are untrained."""
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        predictions = list(make_estimator(tmp_path, columns).predict(predict_fn()))
+    assert len(predictions) == 3 and predictions[0]["probabilities"].sum() == pytest.approx(1, abs=1e-5)
+    assert "Could not find trained model in model_dir" in caplog.text and "train first" in caplog.text
+    assert not [name for name in os.listdir(tmp_path) if name.startswith("model.ckpt")]
+
+
+def test_predict_and_evaluate_before_training_start_from_warm_start_from(tmp_path, iris, columns):
+    """The real `_maybe_warm_start`: without a checkpoint, evaluate and predict use warm_start_from's weights."""
+    donor = make_estimator(tmp_path / "donor", columns)
+    donor.train(train_fn(iris), steps=20)
+    fresh = Estimator(my_model_fn, model_dir=str(tmp_path / "fresh"), warm_start_from=str(tmp_path / "donor"),
+                      params={"feature_columns": columns, "hidden_units": [10, 10], "n_classes": 3})
+    first = [next(estimator.predict(predict_fn()))["logits"] for estimator in (fresh, donor)]
+    np.testing.assert_array_equal(*first)
+    assert fresh.evaluate(eval_fn(iris))["loss"] == donor.evaluate(eval_fn(iris))["loss"]
 
 
 def test_quick_successive_calls_keep_every_summary(tmp_path, iris, columns):
@@ -448,7 +549,7 @@ def test_keep_checkpoint_max_counts_checkpoints_of_earlier_calls(tmp_path, iris,
 
 def test_final_loss_is_the_last_steps_and_logging_can_be_off(tmp_path, iris, columns, caplog):
     with caplog.at_level(logging.INFO, logger="tensorflow"):
-        make_estimator(tmp_path, columns, log_step_count_steps=0).train(train_fn(iris), steps=30)
+        make_estimator(tmp_path, columns, log_step_count_steps=None).train(train_fn(iris), steps=30)
     assert "Loss for final step: None" not in caplog.text and "Loss for final step: " in caplog.text
     assert "global_step/sec" not in caplog.text
 

@@ -123,8 +123,8 @@ def test_a_second_trainer_is_refused_and_readers_follow_a_rotating_trainer(tmp_p
 
 WRITE_EVAL_POINT = textwrap.dedent("""
     import iris_lib.quiet
-    from iris_lib.estimator import estimator
-    estimator._write_eval_summaries({eval_dir!r}, {{"accuracy": {accuracy!r}, "global_step": {step!r}}})
+    from iris_lib.estimator import summary_writers
+    summary_writers.write_eval_summaries({eval_dir!r}, {{"accuracy": {accuracy!r}, "global_step": {step!r}}}, None)
 """)
 
 

@@ -14,14 +14,14 @@ CHAPTERS = [ROOT / f"{page}.ipynb" for page in PAGES if page.startswith("chapter
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
-def test_the_toc_lists_the_guides_eight_chapters_then_the_four_beyond_it():
+def test_the_toc_lists_the_guides_eight_chapters_then_the_five_beyond_it():
     parts = {part["caption"]: [entry["file"] for entry in part["chapters"]] for part in TOC["parts"]}
     assert parts["Creating custom Estimators"] == [f"chapters/{stem}" for stem in (
         "01_premade_vs_custom", "02_input_function", "03_feature_columns", "04_model_function",
         "05_modes", "06_custom_estimator", "07_tensorboard", "08_summary")]
     assert parts["Beyond the guide"] == [f"chapters/{stem}" for stem in (
         "09_hooks_early_stopping", "10_export_serving", "11_convolutional_estimator",
-        "12_train_and_evaluate_warm_start")]
+        "12_train_and_evaluate_warm_start", "13_training_on_a_cluster")]
     assert [p.stem for p in CHAPTERS] == [f.split("/")[1] for f in parts["Creating custom Estimators"] + parts["Beyond the guide"]]
     assert sorted(CHAPTERS) == sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -53,7 +53,7 @@ def test_companion_notebooks_are_clean_and_install_on_colab(path):
 
 
 # MyST directives (```{note}) and roles ({doc}) show as raw text in Jupyter and Colab: notebooks write a
-# note as a blockquote (`> **Note.** ...`) and a link as a relative markdown link, which read well everywhere.
+# note as a blockquote (`> **Note.** ...`) and a link as a markdown link to the published page (scripts/portable_links.py), which read well everywhere.
 MYST_ONLY = re.compile(r"^(```|:::)\{[\w-]+\}|\{(doc|ref|numref|term)\}`", re.M)
 
 

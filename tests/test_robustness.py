@@ -239,14 +239,14 @@ def test_the_same_path_as_model_dir_and_in_run_config_is_accepted(tmp_path, colu
     estimator = Estimator(my_model_fn, model_dir=tmp_path / "m", config=RunConfig(model_dir=tmp_path / "m"),
                           params={"feature_columns": columns, "hidden_units": [3], "n_classes": 3})
     assert estimator.model_dir == str(tmp_path / "m")
-    with pytest.raises(ValueError, match="differs from config.model_dir"):
+    with pytest.raises(ValueError, match="`model_dir` are set both in constructor and `RunConfig`, but with different values"):
         Estimator(my_model_fn, model_dir=tmp_path / "a", config=RunConfig(model_dir=tmp_path / "b"),
                   params={"feature_columns": columns, "hidden_units": [3], "n_classes": 3})
 
 
 @pytest.mark.parametrize("name", ["save_checkpoints_steps", "save_checkpoints_secs", "save_summary_steps"])
 def test_negative_run_config_counts_are_refused(name):
-    with pytest.raises(ValueError, match=f"RunConfig: {name} should be >= 0, got -1"):
+    with pytest.raises(ValueError, match=f"^{name} should be >= 0, got -1$"):
         RunConfig(**{name: -1})
 
 
@@ -340,16 +340,6 @@ def test_evaluate_returns_its_metrics_when_the_summary_cannot_be_written(trained
     assert results == expected
     assert any("evaluate(): the metrics are returned, but their summary for TensorBoard could not be written to "
                f"{blocked}" in m for m in warnings_logged), warnings_logged
-
-
-def test_distribution_arguments_of_run_config_are_refused_with_what_to_do():
-    import pytest as _pytest
-    from iris_lib.estimator import RunConfig as _RunConfig
-
-    for name in ("train_distribute", "eval_distribute", "device_fn"):
-        with _pytest.raises(ValueError, match=rf"RunConfig\({name}=\.\.\.\): iris_lib trains in one process.*Keras"):
-            _RunConfig(**{name: object()})
-    assert _RunConfig(train_distribute=None).save_checkpoints_secs == 600
 
 
 def test_a_checkpoint_rotated_away_between_listing_and_reading_is_reported_missing(tmp_path, four_checkpoints,

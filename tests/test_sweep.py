@@ -134,6 +134,18 @@ def test_sweep_returns_one_row_per_layers_units_and_seed(tmp_path):
     assert len(fig.axes) == 2
 
 
+def test_sweep_chooses_on_the_validation_split_never_the_test_set(tmp_path):
+    """Each row is the model trained on `load_splits()`'s training rows and scored on its validation rows."""
+    frame = sweep(layers=(1,), units=(4,), seeds=(3,), steps=30, root_dir=tmp_path / "s", workers=1)
+    train, valid, test = data.load_splits()
+    config = TrainingConfig((4,), steps=30, seed=3)
+    _, on_valid = train_and_evaluate(config, tmp_path / "valid", (train, valid))
+    assert (frame["accuracy"].iloc[0], frame["loss"].iloc[0]) == (on_valid.accuracy, on_valid.loss)
+    assert math.isclose(on_valid.accuracy * len(valid[1]), round(on_valid.accuracy * len(valid[1])), abs_tol=1e-4)
+    _, on_test = train_and_evaluate(config, tmp_path / "test", (train, test))
+    assert on_test.loss != on_valid.loss
+
+
 def test_sweep_in_threads_gives_the_same_table_as_one_model_at_a_time(tmp_path):
     grid = {"layers": (1, 2), "units": (4,), "seeds": (3, 4), "steps": 30}
     threaded = sweep(root_dir=tmp_path / "threads", workers=2, **grid)

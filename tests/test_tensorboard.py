@@ -118,6 +118,19 @@ def test_events_orphaned_by_a_restart_are_dropped_like_tensorboard(tmp_path):
     assert frame["value"].tolist() == [1.0] * 5 + [0.5, 0.5]
 
 
+def test_the_eval_files_checkpoint_path_text_entry_is_not_a_scalar(tmp_path):
+    """evaluate() writes the evaluated checkpoint as a string tensor without plugin metadata, as the real
+    `_write_checkpoint_path_to_summary`; TensorBoard draws no scalar for it, and neither does read_scalars."""
+    write_scalars(tmp_path, {EVAL_STEP: EVAL_VALUES})
+    with tf.Graph().as_default():
+        writer = tf.compat.v1.summary.FileWriter(str(tmp_path), filename_suffix=".checkpoint_path")
+        text = tf.compat.v1.Summary()
+        text.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto("/m/model.ckpt-1000", dtype=tf.string))
+        writer.add_summary(text, EVAL_STEP)
+        writer.close()
+    assert sorted(read_scalars(tmp_path)) == sorted(EVAL_VALUES)
+
+
 def test_list_event_files_lists_each_run(model_dir):
     files = list_event_files(model_dir)
     assert list(files) == ["train", "eval"]

@@ -67,10 +67,11 @@ WHERE = {
         "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
         "StopAtStepHook", "SummarySaverHook")},
 }
-# The public Head API (head_v2: averaged losses, `Head` base class) is not provided; the canned Estimators'
+# The public Head API (TF2's heads: averaged losses, `Head` base class), in head/; the canned Estimators'
 # internal heads (canned/head.py) are V1-style and stay private.
 HEADS = ["Head", "BinaryClassHead", "MultiClassHead", "MultiHead", "MultiLabelHead", "RegressionHead",
          "LogisticRegressionHead", "PoissonRegressionHead"]
+WHERE.update({name: [f"{_E}.head"] for name in HEADS})
 CANNED = [
     "BaselineClassifier", "BaselineEstimator", "BaselineRegressor", "DNNClassifier", "DNNEstimator",
     "DNNLinearCombinedClassifier", "DNNLinearCombinedEstimator", "DNNLinearCombinedRegressor", "DNNRegressor",
@@ -101,8 +102,6 @@ ADVICE = {
                   "optimizer (FTRL)",
     "RNNClassifier": f"RNN Estimators are not provided; {_MODEL_FN} around tf.compat.v1.nn.dynamic_rnn",
     "RNNEstimator": f"RNN Estimators are not provided; {_MODEL_FN} around tf.compat.v1.nn.dynamic_rnn",
-    **{name: "Heads are not provided; write a model_fn that computes its loss with tf.compat.v1.losses and "
-             "use it with tf.estimator.Estimator, or use a canned Estimator" for name in HEADS},
 }
 
 
@@ -165,7 +164,8 @@ def _namespace(name: str, v2: bool) -> Namespace:
     where = dict(WHERE)
     for canned in CANNED:  # TF2's tf.estimator.DNNClassifier was DNNClassifierV2, tf.compat.v1's the V1 class
         where[canned] = [f"{_CANNED}:{canned}V2"] if v2 else [f"{_CANNED}:{canned}"]
-    # `inputs` stays on both: TF2's tf.estimator had none, but TF1-era code reaches for tf.estimator.inputs.
+    if v2:  # TF2's tf.estimator has no `inputs` (a plain AttributeError there): tf.compat.v1.estimator.inputs
+        del where["inputs"]
     experimental = Namespace(f"{name}.experimental", EXPERIMENTAL,
                              REAL_EXPERIMENTAL_V2 if v2 else REAL_EXPERIMENTAL_V1,
                              "Early stopping hooks and other experimental Estimator pieces.")

@@ -24,7 +24,7 @@ import tensorflow as tf
 from iris_lib import quiet
 from iris_lib.estimator.export import saved_model as _saved_model
 from iris_lib.estimator import checkpoint_state, model_dir_lock, summary_writers
-from iris_lib.estimator import nan_guard, warm_starting_util
+from iris_lib.estimator import monitored_training, nan_guard, warm_starting_util
 from iris_lib.estimator.hooks.hook_runner import HookRunner, TrainHooks, check_hooks
 from iris_lib.estimator.mode_keys import ModeKeys
 from iris_lib.estimator.model_fn import EstimatorSpec
@@ -55,19 +55,24 @@ class Estimator:
                  params: dict | None = None, warm_start_from=None):
         """`warm_start_from`: a checkpoint path, a model_dir or a `WarmStartSettings`; used when model_dir has
         no checkpoint yet (see `warm_starting_util.py`)."""
+        if model_fn is None:
+            raise ValueError("model_fn must be provided to Estimator.")
         if not callable(model_fn):
             raise TypeError(f"model_fn must be a function, got {type(model_fn).__name__}")
         self._model_fn_args = _named_args(model_fn)
         _check_model_fn_args(model_fn, self._model_fn_args, params)
-        config = copy.copy(config) if config is not None else RunConfig()
+        config = config if config is not None else RunConfig()
+        if not isinstance(config, RunConfig):
+            raise ValueError(f"config must be an instance of `RunConfig`, but provided {config}.")
         model_dir = _check_model_dir(model_dir)
         if model_dir is not None and config.model_dir is not None and model_dir != config.model_dir:
-            raise ValueError(f"model_dir={model_dir!r} differs from config.model_dir={config.model_dir!r}")
+            raise ValueError("`model_dir` are set both in constructor and `RunConfig`, but with different values. "
+                             f"In constructor: '{model_dir}', in `RunConfig`: '{config.model_dir}' ")
         model_dir = model_dir if model_dir is not None else config.model_dir
         if model_dir is None:
             model_dir = tempfile.mkdtemp()
             logger.warning("Using temporary folder as model directory: %s", model_dir)
-        config.model_dir = os.fspath(model_dir)
+        config = config.replace(model_dir=os.fspath(model_dir))
         self._model_fn = model_fn
         self._config = config
         self._params = copy.deepcopy(params or {})
@@ -101,18 +106,20 @@ class Estimator:
         if the weights are finite, then re-raises: the real engine lost every step since its last
         checkpoint (a deliberate improvement).
         """
+        if steps is not None and max_steps is not None:  # the real one's checks, in its order
+            raise ValueError("Can not provide both steps and max_steps.")
+        steps, max_steps = _check_steps(steps, "steps"), _check_steps(max_steps, "max_steps")
+        start = self._latest_step()
+        if max_steps is not None and start is not None and start >= max_steps:
+            logger.info("Skipping training since max_steps has already saved.")
+            return self
         if isinstance(hooks, numbers.Integral) and not isinstance(hooks, bool):  # train(input_fn, 1000)
             raise TypeError(f"train(input_fn, hooks=None, steps=None, max_steps=None, saving_listeners=None): the "
                             f"second argument is hooks, as in tf.estimator; write steps={hooks} instead")
         hooks = check_hooks(hooks)
         listeners = list(saving_listeners or [])
-        steps, max_steps = _check_steps(steps, "steps"), _check_steps(max_steps, "max_steps")
-        if steps is not None and max_steps is not None:
-            raise ValueError("Can not provide both steps and max_steps: give one of them")
-        start = self._latest_step()
-        if max_steps is not None and start is not None and start >= max_steps:
-            logger.info("Skipping training since max_steps has already saved.")
-            return self
+        if self._config.cluster_spec:  # one task of a cluster (TF_CONFIG): TensorFlow's own runtime
+            return self._train_in_cluster(input_fn, hooks, steps, max_steps, listeners, start)
         built = self._build(input_fn, ModeKeys.TRAIN)
         spec = built.spec
         hooked = TrainHooks(list(spec.training_chief_hooks), hooks, list(spec.training_hooks), listeners)
@@ -133,6 +140,16 @@ class Estimator:
             self._train_loop(session, built, summary_op, step, last, hooked)
         return self
 
+    def _train_in_cluster(self, input_fn, hooks, steps, max_steps, listeners, start) -> "Estimator":
+        """Train as one task of the cluster in `config` (see `monitored_training.py`)."""
+        built = self._build(input_fn, ModeKeys.TRAIN, device_fn=monitored_training.device_fn(self._config))
+        with built.graph.as_default():
+            if self._warm_start_settings is not None and start is None:
+                warm_starting_util.warm_start(self._warm_start_settings)
+        stop_hooks = [v1.train.StopAtStepHook(num_steps=steps, last_step=max_steps)] if (steps or max_steps) else []
+        monitored_training.train(self, built, hooks, stop_hooks, listeners)
+        return self
+
     def evaluate(self, input_fn: Callable, steps: int | None = None, hooks=None, checkpoint_path: str | None = None,
                  name: str | None = None) -> dict:
         """Run one pass of `input_fn` (or `steps` batches) and return the metrics, `loss` and `global_step`.
@@ -145,6 +162,7 @@ class Estimator:
         _check_eval_name(name)
         built = self._build(input_fn, ModeKeys.EVAL)
         with built.graph.as_default():
+            self._maybe_warm_start(checkpoint_path)
             values, update = _metric_ops(built.spec)
             hooked = HookRunner(hooks + list(built.spec.evaluation_hooks))  # the real engine's order
             hooked.begin()
@@ -188,17 +206,20 @@ class Estimator:
 
     def predict(self, input_fn: Callable, predict_keys: list[str] | None = None, hooks=None,
                 checkpoint_path: str | None = None, yield_single_examples: bool = True) -> Iterator:
-        """Yield predictions from the latest (or the given) checkpoint, one example at a time by default.
+        """Yield predictions from the latest (or the given) checkpoint, one example at a time by default; before
+        any training, from the initial (or warm-started) weights, with a warning, as the real one did.
 
         `hooks` and the EstimatorSpec's prediction_hooks are called as the real engine did: `end` when the
         input runs out or a hook requests a stop, not when the caller stops iterating early.
         """
         hooks = check_hooks(hooks)
-        if checkpoint_path is None and self.latest_checkpoint() is None:
-            raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}. Train it first.")
+        if checkpoint_path is None and self.latest_checkpoint() is None:  # as the real one: predicts anyway
+            logger.warning("Could not find trained model in model_dir: %s, running initialization to predict "
+                           "(the predictions come from the initial weights: train first).", self.model_dir)
         built = self._build(input_fn, ModeKeys.PREDICT)
         predictions = _selected_predictions(built.spec.predictions, predict_keys)
         with built.graph.as_default():
+            self._maybe_warm_start(checkpoint_path)
             hooked = HookRunner(hooks + list(built.spec.prediction_hooks))
             hooked.begin()
         init_op, local_init_op = self._finish_graph(built)
@@ -282,15 +303,20 @@ class Estimator:
 
     # ----- building the graph -------------------------------------------------------------------
 
-    def _build(self, input_fn: Callable, mode: str) -> _Built:
+    def _build(self, input_fn: Callable, mode: str, device_fn=None) -> _Built:
         graph = tf.Graph()
-        with graph.as_default():
+        with graph.as_default(), graph.device(device_fn):
             if self._config.tf_random_seed is not None:
                 v1.set_random_seed(self._config.tf_random_seed)
             global_step = v1.train.get_or_create_global_step()
             features, labels = self._call_input_fn(input_fn, mode)
             spec = self._call_model_fn(features, labels, mode)
         return _Built(graph=graph, spec=spec, global_step=global_step)
+
+    def _maybe_warm_start(self, checkpoint_path: str | None) -> None:
+        """Evaluate and predict without a checkpoint start from `warm_start_from`, as the real ones (in the graph)."""
+        if self._warm_start_settings is not None and not checkpoint_path and self.latest_checkpoint() is None:
+            warm_starting_util.warm_start(self._warm_start_settings)
 
     def _finish_graph(self, built: _Built):
         """Add the saver and the init ops, then freeze the graph: nothing may be added once it runs."""
@@ -313,19 +339,11 @@ class Estimator:
         result = input_fn(**kwargs)
         if isinstance(result, tf.data.Dataset):
             result = v1.data.make_one_shot_iterator(result).get_next()
-        if isinstance(result, (tuple, list)) and len(result) == 2:
-            features, labels = result
-        elif isinstance(result, (dict, tf.Tensor, tf.SparseTensor)):
-            # Features only: labels=None in every mode, as the real engine; the model_fn decides.
-            features, labels = result, None
-        else:
-            raise ValueError(
-                "input_fn must return a tf.data.Dataset of (features, labels) or features, or a "
-                f"(features, labels) tuple, where features is a dict of tensors; got {_describe(result)}"
-            )
-        if not isinstance(features, (dict, tf.Tensor, tf.SparseTensor)):
-            raise ValueError(f"input_fn: features must be a dict of tensors (one per feature), got {_describe(features)}")
-        return features, labels
+        if isinstance(result, (tuple, list)):  # the real parse_iterator_result
+            if len(result) != 2:
+                raise ValueError("input_fn should return (features, labels) as a len 2 tuple.")
+            return result[0], result[1]
+        return result, None  # features only: labels=None in every mode; the model_fn decides what features may be
 
     def _call_model_fn(self, features, labels, mode: str, config: RunConfig | None = None) -> EstimatorSpec:
         """Passes what the model_fn names, as the real engine: labels, mode, params, config."""
@@ -348,8 +366,9 @@ class Estimator:
             raise
         if not isinstance(spec, EstimatorSpec):  # ValueError, as the real engine
             raise ValueError(f"model_fn should return an EstimatorSpec, got {type(spec).__name__} in mode {mode!r}")
-        if spec.mode != mode:
-            raise ValueError(f"model_fn was called in mode {mode!r} but returned an EstimatorSpec for {spec.mode!r}")
+        if spec.mode != mode:  # the real engine used the spec anyway
+            logger.warning("model_fn was called in mode %r but returned an EstimatorSpec for %r; its fields are "
+                           "used for %r (pass mode on: EstimatorSpec(mode, ...)).", mode, spec.mode, mode)
         return spec
 
     # ----- checkpoints --------------------------------------------------------------------------
@@ -361,7 +380,7 @@ class Estimator:
     def _require_checkpoint(self) -> str:
         path = self.latest_checkpoint()
         if path is None:
-            raise ValueError(f"No checkpoint in model_dir {self.model_dir}: train the Estimator first")
+            raise ValueError(f"Could not find trained model in model_dir: {self.model_dir}.")
         return path
 
     def _restore_or_init(self, session, built: _Built, init_op, checkpoint_path: str | None = None,
@@ -442,6 +461,7 @@ class Estimator:
         checkpoint_step, checkpoint_time = step, rate_time
         loss_value = None
         stop = False
+        reads_step = False  # a train_op that adds more than 1 to global_step: the step is read after each run
         try:
             while not stop and (last is None or step < last):
                 want_summary = next_summary is not None and step + 1 >= next_summary
@@ -463,9 +483,12 @@ class Estimator:
                     if hooked:  # the real NanTensorHook raised after these hooks' after_run
                         hooked.after_run(ran, hooked.chief + hooked.user)
                     raise nan_guard.nan_loss_error(loss_value, step, self.model_dir, self.latest_checkpoint())
-                if step == first + 1:
-                    _check_global_step_increased(session, built, step)
+                if step == first + 1 and not reads_step:
+                    step = _check_global_step_increased(session, built, first)
+                    reads_step = step != first + 1
                     rate_step, rate_time = step, time.monotonic()  # as StepCounterHook: from the first step
+                elif reads_step:  # as the real StopAtStepHook, which read the global step
+                    step = int(session.run(built.global_step))
                 if own_checkpoints and _checkpoint_due(config, step - checkpoint_step,
                                                        time.monotonic() - checkpoint_time):
                     stop = self._save_checkpoint(session, built, step, hooked)
@@ -618,25 +641,25 @@ def _check_eval_name(name):
         return
     if not isinstance(name, str):
         raise TypeError(f"evaluate(name=...) must be a string such as 'train_data', got {type(name).__name__}")
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
+    if "/" in name or "\\" in name or name in (".", ".."):
         raise ValueError(f"evaluate(name={name!r}): the name becomes the folder eval_<name> in model_dir, one "
                          "TensorBoard run, so it must be a plain folder name without '/' or '\\', such as "
                          f"{name.replace('/', '_').replace(chr(92), '_').strip('.') or 'test'!r}")
 
 
 def _check_steps(value, name: str) -> int | None:
-    """The number of steps to run, as the real engine counted it: any positive number (`steps=10.0` is 10),
-    rounded up, since its StopAtStepHook stopped at the first global step >= start + steps; infinity is no
-    limit (None). NaN is refused: the real one never stopped on it."""
+    """The number of steps to run, as the real engine counted it: what passes its check `value <= 0` (so
+    `steps=10.0` is 10, and `steps='10'` fails with Python's TypeError as there), rounded up, since its
+    StopAtStepHook stopped at the first global step >= start + steps. Infinity and NaN never reach that
+    step: no limit (None), until the input ends."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number of steps, got {value!r}")
-    if math.isnan(value):
-        raise ValueError(f"{name} is NaN: give a number of steps, or None to run until the input ends")
     if value <= 0:
         raise ValueError(f"Must specify {name} > 0, given: {value}")
-    return None if math.isinf(value) else math.ceil(value)
+    if math.isnan(value):
+        logger.warning("%s is NaN, which no step count reaches: this runs until input_fn ends, as %s=None.",
+                       name, name)
+    return None if math.isnan(value) or math.isinf(value) else math.ceil(value)
 
 
 def _saver(config: RunConfig):
@@ -673,11 +696,13 @@ def _selected_predictions(predictions, predict_keys):
     if not predict_keys:
         return predictions
     if not isinstance(predictions, dict):
-        raise ValueError("predict_keys needs the model_fn to return predictions as a dict")
+        raise ValueError("predict_keys argument is not valid in case of non-dict predictions.")
     unknown = sorted(set(predict_keys) - set(predictions))
-    if unknown:
+    if len(unknown) == len(set(predict_keys)):
         raise ValueError(f"predict_keys {unknown} are not among the predictions {sorted(predictions)}")
-    return {key: predictions[key] for key in predict_keys}
+    if unknown:  # the real one dropped them silently
+        logger.warning("predict_keys %s are not among the predictions %s: left out.", unknown, sorted(predictions))
+    return {key: value for key, value in predictions.items() if key in predict_keys}
 
 
 def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
@@ -708,14 +733,17 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
         )
 
 
-def _check_global_step_increased(session, built: _Built, expected: int) -> None:
+def _check_global_step_increased(session, built: _Built, before: int) -> int:
+    """The global step after the first run, which must have grown: by 1, or by more (two optimizers that each
+    count it, as in a GAN), which the real engine accepted too."""
     actual = int(session.run(built.global_step))
-    if actual != expected:
+    if actual <= before:
         raise RuntimeError(
-            f"The train_op did not increase global_step (still {actual}, expected {expected}). "
+            f"The train_op did not increase global_step (still {actual}, expected {before + 1}). "
             "Pass global_step=tf.train.get_global_step() to optimizer.minimize(...): the Estimator counts "
             "steps, stops training and labels TensorBoard's x-axis with it."
         )
+    return actual
 
 
 # The event writers: one per directory while in use, closed when no longer used (summary_writers).
@@ -771,9 +799,3 @@ def _explain_missing_labels(error: Exception, mode: str) -> None:
     if type(error) in (TypeError, ValueError, AttributeError):
         raise type(error)(message) from error
     error.add_note(message.split("\n\n", 1)[1])
-
-
-def _describe(value) -> str:
-    if isinstance(value, tuple):
-        return f"a tuple of {len(value)} ({', '.join(type(v).__name__ for v in value)})"
-    return type(value).__name__

@@ -66,6 +66,8 @@ def training(method):
 
     @functools.wraps(method)
     def locked(self, *args, **kwargs):
+        if self.config.cluster_spec and not self.config.is_chief:  # a cluster's workers share the chief's model_dir
+            return method(self, *args, **kwargs)
         with hold(self.model_dir):
             return method(self, *args, **kwargs)
 

@@ -8,6 +8,13 @@ an older one is closed as soon as nothing references it. Each file name ends in 
 (as TF2's `tf.summary.create_file_writer` does with its own suffix), so two processes, or two writers
 one after the other, never share a file within the same second; TensorBoard reads every file in a
 directory, in name order, which the zero-padded counter keeps in creation order.
+
+What goes into the files is the real engine's, record for record (`tests/test_parity_event_files.py`):
+a new writer starts with the graph it was opened for (`FileWriterCache` opened `FileWriter(dir,
+graph=default graph)`, which wrote a `graph_def` and a `meta_graph_def`); each `train()` then adds the graph
+and meta graph again (`CheckpointSaverHook.after_create_session`), a SessionLog CHECKPOINT after each save
+(TensorBoard's purge of a resumed run's stale points keys on it) and a SessionLog START after the first
+step (`SummarySaverHook`); each `evaluate()` writes its metrics and a `checkpoint_path` text entry.
 """
 from __future__ import annotations
 
@@ -17,7 +24,12 @@ import os
 import threading
 import weakref
 
+import time
+
 import tensorflow as tf
+from tensorflow.python.framework import meta_graph
+
+from iris_lib.quiet import logger
 
 KEEP_OPEN = 4
 
@@ -27,8 +39,12 @@ _RECENT: collections.OrderedDict = collections.OrderedDict()
 _COUNTER = itertools.count(1)
 
 
-def writer_for(logdir: str):
-    """The open writer of `logdir` (made if needed); a cached one whose file was deleted is replaced."""
+def writer_for(logdir: str, graph: "tf.Graph | None" = None, graph_def=None):
+    """The open writer of `logdir` (made if needed); a cached one whose file was deleted is replaced.
+
+    A writer made here starts with `graph` (its `graph_def`, if the caller has it already) and its meta
+    graph, as the real engine's `FileWriterCache` did with the default graph of the call that opened it.
+    """
     logdir = os.path.abspath(logdir)
     with _LOCK:
         writer = _LIVE.get(logdir)
@@ -39,6 +55,9 @@ def writer_for(logdir: str):
             with tf.Graph().as_default():  # FileWriter refuses to open under eager execution
                 writer = tf.compat.v1.summary.FileWriter(
                     logdir, filename_suffix=f".{os.getpid()}.{next(_COUNTER):06d}")
+            if graph is not None:
+                graph_def = graph_def if graph_def is not None else graph.as_graph_def(add_shapes=True)
+                add_graph(writer, graph_def)
             weakref.finalize(writer, _close, writer.event_writer)
             _LIVE[logdir] = writer
         _RECENT[logdir] = writer
@@ -63,3 +82,54 @@ def _close(event_writer) -> None:
         event_writer.close()
     except Exception:  # a full or vanished disk: the summaries are lost either way, close must not raise here
         pass
+
+
+def add_graph(writer, graph_def, saver_def=None) -> None:
+    """A `graph_def` record, then a `meta_graph_def` record of the same graph (with the saver's `saver_def`).
+
+    Written from a `GraphDef` the caller already made (for `graph.pbtxt`): `FileWriter.add_graph` would
+    serialize the graph once more and log a deprecation warning for a `GraphDef`."""
+    meta_graph_def = meta_graph.create_meta_graph_def(graph_def=graph_def, saver_def=saver_def)
+    now = time.time()
+    writer.add_event(tf.compat.v1.Event(wall_time=now, graph_def=graph_def.SerializeToString()))
+    writer.add_event(tf.compat.v1.Event(wall_time=now, meta_graph_def=meta_graph_def.SerializeToString()))
+
+
+def add_checkpoint_log(writer, save_path: str, step: int) -> None:
+    """SessionLog CHECKPOINT after a save, with the saver's prefix (`model_dir/model.ckpt`) as the real one."""
+    SessionLog = tf.compat.v1.SessionLog
+    writer.add_session_log(SessionLog(status=SessionLog.CHECKPOINT, checkpoint_path=save_path), step)
+
+
+def add_start_log(writer, step: int) -> None:
+    """SessionLog START at the first step of a `train()`: TensorBoard drops the points of an earlier run
+    beyond this step (a run resumed from an older checkpoint), as it did for the real Estimator."""
+    SessionLog = tf.compat.v1.SessionLog
+    writer.add_session_log(SessionLog(status=SessionLog.START), step)
+
+
+def write_eval_summaries(eval_dir: str, results: dict, checkpoint_path: str | None, graph=None) -> None:
+    """One point per metric at the evaluated step (TensorBoard's evaluation dot), then the evaluated
+    checkpoint as a `checkpoint_path` text entry, as the real `_write_dict_to_summary` and
+    `_write_checkpoint_path_to_summary`; `graph` starts a new file (see `writer_for`).
+
+    A read-only or full model_dir loses only these records, with a warning: the metrics, the work already
+    done, are still returned (the real Estimator raised after evaluating).
+    """
+    step = results["global_step"]
+    summary = tf.compat.v1.Summary()
+    for key, value in sorted(results.items()):
+        if key != "global_step" and isinstance(value, (int, float)):
+            summary.value.add(tag=key, simple_value=float(value))
+    try:
+        writer = writer_for(eval_dir, graph)
+        writer.add_summary(summary, step)
+        if checkpoint_path:
+            text = tf.compat.v1.Summary()
+            text.value.add(tag="checkpoint_path", tensor=tf.make_tensor_proto(checkpoint_path, dtype=tf.string))
+            writer.add_summary(text, step)
+        writer.flush()
+    except (OSError, tf.errors.OpError) as error:
+        logger.warning("evaluate(): the metrics are returned, but their summary for TensorBoard could not be "
+                       "written to %s (%s): is the disk full or the directory read-only?", eval_dir,
+                       str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)

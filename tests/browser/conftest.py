@@ -36,7 +36,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("Playwright is not installed: pip install -r requirements.txt (it pins playwright)")
+        _unavailable("Playwright is not installed: pip install -r requirements-dev.txt (it pins playwright)")
     if not (os.access(CHROMIUM, os.X_OK) or shutil.which(CHROMIUM)):
         _unavailable(f"no chromium at {CHROMIUM}: run `bash scripts/ensure_chromium.sh` "
                      "(Debian: apt-get install chromium), or point IRIS_CHROMIUM at a Chromium or Chrome binary")

@@ -51,7 +51,7 @@ def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="module")
 def voila_url(tmp_path_factory: pytest.TempPathFactory, browser) -> str:
     """Voila serving explorer.ipynb on 127.0.0.1 (a free port); the explorer trains into a temp folder."""
-    pytest.importorskip("voila", reason="Voila is not installed: pip install -r requirements.txt (it pins voila)")
+    pytest.importorskip("voila", reason="Voila is not installed: pip install -r requirements-dev.txt (it pins voila)")
     tmp = tmp_path_factory.mktemp("voila")
     port = free_port()
     log = artifact_path("voila", "voila.log")

@@ -1,0 +1,48 @@
+"""One program for every task of a cluster: the guide's model, trained with `train_and_evaluate`.
+
+Started once per task with that task's `TF_CONFIG` (by `python -m iris_lib.cluster`, by hand, or by
+Kubernetes' TFJob), it becomes the chief, a worker, a parameter server or the evaluator; without
+`TF_CONFIG` it trains and evaluates locally. Nothing in it is about clusters: that is the point.
+
+    python -m iris_lib.train_on_a_cluster --model_dir models/cluster --max_steps 2000
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from iris_lib import quiet  # noqa: F401  (before TensorFlow)
+from iris_lib import data
+from iris_lib.custom_estimator import feature_columns
+from iris_lib.estimator import Estimator, RunConfig
+from iris_lib.estimator.training import EvalSpec, TrainSpec, train_and_evaluate
+from iris_lib.model import my_model_fn
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
+    parser.add_argument("--model_dir", default=None, help="shared by every task (or TF_CONFIG's model_dir)")
+    parser.add_argument("--max_steps", default=2000, type=int, help="global steps, all trainers together")
+    parser.add_argument("--batch_size", default=32, type=int)
+    parser.add_argument("--save_checkpoints_steps", default=200, type=int)
+    parser.add_argument("--throttle_secs", default=1, type=int, help="at most one evaluation this often")
+    parser.add_argument("--max_worker_delay_secs", default=None, type=int,
+                        help="cap of a worker's start delay ((index+1) x 5 s by default, at most 60 s)")
+    args = parser.parse_args(argv)
+    (train_x, train_y), (valid_x, valid_y), _ = data.load_splits()
+    estimator = Estimator(
+        model_fn=my_model_fn, model_dir=args.model_dir,
+        config=RunConfig(save_checkpoints_steps=args.save_checkpoints_steps,
+                         experimental_max_worker_delay_secs=args.max_worker_delay_secs),
+        params={"feature_columns": feature_columns(), "hidden_units": [10, 10], "n_classes": 3})
+    train_spec = TrainSpec(lambda: data.train_input_fn(train_x, train_y, args.batch_size), max_steps=args.max_steps)
+    eval_spec = EvalSpec(lambda: data.eval_input_fn(valid_x, valid_y, args.batch_size), steps=None,
+                         start_delay_secs=0, throttle_secs=args.throttle_secs)
+    train_and_evaluate(estimator, train_spec, eval_spec)
+
+
+if __name__ == "__main__":
+    import tensorflow as tf
+
+    tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)  # progress, as the real Estimator's programs
+    main(sys.argv[1:])
