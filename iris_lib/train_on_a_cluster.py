@@ -28,13 +28,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--throttle_secs", default=1, type=int, help="at most one evaluation this often")
     parser.add_argument("--max_worker_delay_secs", default=None, type=int,
                         help="cap of a worker's start delay ((index+1) x 5 s by default, at most 60 s)")
+    parser.add_argument("--warm_start_from", default=None,
+                        help="a checkpoint or model_dir to start from (the chief initializes from it)")
+    parser.add_argument("--tf_random_seed", default=None, type=int)
     args = parser.parse_args(argv)
     (train_x, train_y), (valid_x, valid_y), _ = data.load_splits()
     estimator = Estimator(
         model_fn=my_model_fn, model_dir=args.model_dir,
         config=RunConfig(save_checkpoints_steps=args.save_checkpoints_steps,
-                         experimental_max_worker_delay_secs=args.max_worker_delay_secs),
-        params={"feature_columns": feature_columns(), "hidden_units": [10, 10], "n_classes": 3})
+                         experimental_max_worker_delay_secs=args.max_worker_delay_secs,
+                         tf_random_seed=args.tf_random_seed),
+        params={"feature_columns": feature_columns(), "hidden_units": [10, 10], "n_classes": 3},
+        warm_start_from=args.warm_start_from)
     train_spec = TrainSpec(lambda: data.train_input_fn(train_x, train_y, args.batch_size), max_steps=args.max_steps)
     eval_spec = EvalSpec(lambda: data.eval_input_fn(valid_x, valid_y, args.batch_size), steps=None,
                          start_delay_secs=0, throttle_secs=args.throttle_secs)

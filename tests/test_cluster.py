@@ -105,3 +105,21 @@ def test_an_evaluator_waits_while_the_chief_writes_its_first_checkpoint(tmp_path
     os.rename(tmp_path / "checkpoint.later", tmp_path / "checkpoint")
     metrics, exports = evaluator.evaluate_new_checkpoint()
     assert metrics["global_step"] == 3 and exports == []
+
+
+def test_a_cluster_warm_starts_from_a_model_trained_on_one_machine(tmp_path):
+    """Only the chief initializes the variables on the ps: from the warm-start checkpoint, as the real one."""
+    iris = data.load_data()
+    columns = [tf1.feature_column.numeric_column(key) for key in data.FEATURE_NAMES]
+    local = make_estimator(tmp_path / "local", columns)
+    local.train(train_fn(iris), steps=30)
+    model_dir = tmp_path / "model"
+    # No workers: a worker may train steps between the chief's initialization and its first save.
+    cluster = Cluster(program(100) + ["--warm_start_from", str(tmp_path / "local"), "--tf_random_seed", "3"], ps=1,
+                      workers=0, model_dir=str(model_dir), out=io.StringIO()).start()
+    codes = cluster.wait()
+    assert codes == {"ps 0": 0, "chief": 0, "evaluator": 0}, cluster.out.getvalue()
+    first = str(model_dir / "model.ckpt-0")  # saved by the chief right after it initialized the variables
+    for name in ("dense/kernel", "dense_1/bias", "dense_2/kernel"):
+        assert (tf.train.load_variable(first, name) == local.get_variable_value(name)).all(), name
+    assert int(tf.train.load_variable(first, "global_step")) == 0  # the weights, not the step, come along

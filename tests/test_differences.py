@@ -89,3 +89,11 @@ def test_the_premade_writes_per_layer_zero_fractions(tmp_path, iris, columns):
     premade.train(train_fn(iris), steps=5)
     tags = set(read_run(str(tmp_path))["train"])
     assert {f"dnn/dnn/hiddenlayer_{i}/fraction_of_zero_values" for i in (0, 1)} <= tags, sorted(tags)
+
+
+def test_evaluate_returns_python_numbers(tmp_path, iris, columns):
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(iris), steps=2)
+    metrics = estimator.evaluate(lambda: data.eval_input_fn(*iris[1], 100))
+    assert type(metrics["accuracy"]) is float and type(metrics["loss"]) is float
+    assert type(metrics["global_step"]) is int and metrics["global_step"] == 2

@@ -562,3 +562,80 @@ def test_models_trained_with_any_optimizer_evaluate_and_predict(tmp_path, iris, 
     estimator.train(train_fn(iris), steps=20)
     assert estimator.evaluate(eval_fn(iris))["global_step"] == 20
     assert len(list(estimator.predict(predict_fn()))) == 3
+
+
+def event_records(logdir):
+    """Every record of the event files in `logdir` (not its sub-folders), in file order, as (kind, step, detail)."""
+    out = []
+    for name in sorted(n for n in os.listdir(logdir) if n.startswith("events.out.tfevents")):
+        for event in v1.train.summary_iterator(os.path.join(logdir, name)):
+            kind = event.WhichOneof("what")
+            detail = None
+            if kind == "session_log":
+                detail = (v1.SessionLog.SessionStatus.Name(event.session_log.status),
+                          event.session_log.checkpoint_path)
+            elif kind == "summary":
+                detail = tuple(value.tag for value in event.summary.value)
+            out.append((kind, event.step, detail))
+    return out
+
+
+def test_event_files_hold_the_graphs_session_logs_and_evaluated_checkpoint_as_the_real_ones(tmp_path, iris, columns):
+    # tests/test_parity_event_files.py compares these records with the real Estimator's.
+    estimator = make_estimator(tmp_path, columns, save_checkpoints_steps=20, save_summary_steps=10)
+    estimator.train(train_fn(iris), steps=30)
+    estimator.train(train_fn(iris), steps=30)  # resumed from model.ckpt-30
+    result = estimator.evaluate(eval_fn(iris))
+    prefix = os.path.join(str(tmp_path), "model.ckpt")
+    train = event_records(str(tmp_path))
+    logs = [(step, detail) for kind, step, detail in train if kind == "session_log"]
+    assert logs == [(0, ("CHECKPOINT", prefix)), (1, ("START", "")), (20, ("CHECKPOINT", prefix)),
+                    (30, ("CHECKPOINT", prefix)), (30, ("CHECKPOINT", prefix)), (31, ("START", "")),
+                    (50, ("CHECKPOINT", prefix)), (60, ("CHECKPOINT", prefix))]
+    kinds = [kind for kind, _, _ in train]
+    # The writer opens with the graph and its meta graph; each train() writes both again, before its first save.
+    assert kinds[:6] == ["file_version", "graph_def", "meta_graph_def", "graph_def", "meta_graph_def", "session_log"]
+    second = kinds.index("graph_def", 3 + kinds[3:].index("session_log"))
+    assert kinds[second:second + 3] == ["graph_def", "meta_graph_def", "session_log"]
+    assert kinds.count("graph_def") == kinds.count("meta_graph_def") == 3
+    # START comes right before the first summary of its train(), at the same step.
+    for index, (kind, step, detail) in enumerate(train):
+        if kind == "session_log" and detail[0] == "START":
+            assert train[index + 1][:2] == ("summary", step)
+    meta = [event.meta_graph_def for name in sorted(os.listdir(tmp_path)) if name.startswith("events.out")
+            for event in v1.train.summary_iterator(os.path.join(tmp_path, name)) if event.HasField("meta_graph_def")]
+    saved = tf.compat.v1.MetaGraphDef.FromString(meta[1])
+    assert saved.saver_def.filename_tensor_name and saved.graph_def.node  # the CheckpointSaverHook's meta graph
+
+    evaluated = event_records(os.path.join(str(tmp_path), "eval"))
+    assert [kind for kind, _, _ in evaluated] == ["file_version", "graph_def", "meta_graph_def", "summary", "summary"]
+    assert evaluated[3][1:] == (60, ("accuracy", "loss"))
+    assert evaluated[4][1:] == (60, ("checkpoint_path",))
+    text = [event.summary.value[0].tensor for name in os.listdir(os.path.join(tmp_path, "eval"))
+            for event in v1.train.summary_iterator(os.path.join(tmp_path, "eval", name))
+            if event.HasField("summary") and event.summary.value[0].tag == "checkpoint_path"]
+    assert [tf.make_ndarray(t).item().decode() for t in text] == [estimator.latest_checkpoint()]
+    assert result["global_step"] == 60
+
+
+def test_evaluate_before_training_writes_no_checkpoint_path(tmp_path, iris, columns):
+    make_estimator(tmp_path, columns).evaluate(eval_fn(iris))  # the initial weights: no checkpoint evaluated
+    evaluated = event_records(os.path.join(str(tmp_path), "eval"))
+    assert [(kind, detail) for kind, _, detail in evaluated if kind == "summary"] == [("summary", ("accuracy", "loss"))]
+
+
+def test_tensorboard_drops_the_points_of_a_run_resumed_from_an_older_checkpoint(tmp_path, iris, columns):
+    from iris_lib.tensorboard import read_scalars
+
+    estimator = make_estimator(tmp_path, columns, save_checkpoints_steps=20, save_summary_steps=10)
+    estimator.train(train_fn(iris), steps=30)  # points at 1, 11, 21; checkpoints 0, 20, 30
+    first = read_scalars(tmp_path)["loss"]
+    # Back to the checkpoint of step 20, as after a crash that lost model.ckpt-30: the run resumes at 21.
+    v1.train.update_checkpoint_state(str(tmp_path), os.path.join(str(tmp_path), "model.ckpt-20"))
+    estimator.train(train_fn(iris), steps=10)
+    assert ("session_log", 21, ("START", "")) in event_records(str(tmp_path))
+    loss = read_scalars(tmp_path)["loss"]
+    # The START at step 21 made TensorBoard drop the first run's point at 21: one line, no doubling back.
+    assert loss["step"].tolist() == [1, 11, 21]
+    assert loss["wall_time"].iloc[2] > first["wall_time"].iloc[2]
+    assert loss["value"].iloc[:2].tolist() == first["value"].iloc[:2].tolist()

@@ -1,5 +1,4 @@
 """evaluate_and_predict: one graph and one session, with exactly the numbers and files of evaluate() and predict()."""
-import dataclasses
 
 import numpy as np
 import pytest
@@ -102,7 +101,7 @@ def test_a_model_fn_with_evaluation_hooks_is_refused(tmp_path, iris, columns):
         spec = my_model_fn(features, labels, mode, params)
         if mode != ModeKeys.EVAL:
             return spec
-        return dataclasses.replace(spec, evaluation_hooks=[v1.train.StepCounterHook(output_dir=str(tmp_path))])
+        return spec._replace(evaluation_hooks=[v1.train.StepCounterHook(output_dir=str(tmp_path))])
 
     estimator = Estimator(hooked_model_fn, str(tmp_path / "m"), RunConfig(tf_random_seed=1),
                           params={"feature_columns": columns, "hidden_units": [4], "n_classes": 3})

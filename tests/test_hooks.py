@@ -3,7 +3,6 @@
 The call order and counts asserted here are the real TF 2.15 engine's (measured by tests/test_parity_hooks.py
 on the same program); Ctrl-C and the Stop button are our additions (issue 9).
 """
-import dataclasses
 import os
 import signal
 import subprocess
@@ -77,7 +76,7 @@ def with_spec_hooks(**hooks):
         spec = my_model_fn(features, labels, mode, params)
         wanted = {key: value for key, value in hooks.items() if key.startswith(
             {"train": "training", "eval": "evaluation", "infer": "prediction"}[mode])}
-        return dataclasses.replace(spec, **wanted)
+        return spec._replace(**wanted)
     return model_fn
 
 
@@ -154,7 +153,7 @@ def test_tensorflows_own_hooks_run_in_our_loop(tmp_path, iris, columns):
         spec = my_model_fn(features, labels, mode, params)
         summaries = v1.train.SummarySaverHook(save_steps=4, output_dir=str(tmp_path / "summaries"),
                                               summary_op=v1.summary.merge_all())
-        return dataclasses.replace(spec, training_hooks=[summaries])
+        return spec._replace(training_hooks=[summaries])
 
     estimator = estimator_with(model_fn, tmp_path, columns)
     hooks = [
@@ -289,7 +288,7 @@ def test_an_evaluation_hook_can_stop_evaluation_early_and_final_ops_hook_works(t
         if mode != "eval":
             return spec
         finals.append(v1.train.FinalOpsHook(final_ops={"step": tf.identity(v1.train.get_global_step())}))
-        return dataclasses.replace(spec, evaluation_hooks=[finals[-1]])
+        return spec._replace(evaluation_hooks=[finals[-1]])
 
     estimator = estimator_with(model_fn, tmp_path, columns)
     estimator.train(train_fn(iris), steps=5)
@@ -373,7 +372,7 @@ def test_scaffold_init_fn_runs_only_when_the_model_starts_fresh(tmp_path, iris, 
 
     def model_fn(features, labels, mode, params):
         spec = my_model_fn(features, labels, mode, params)
-        return dataclasses.replace(spec, scaffold=v1.train.Scaffold(init_fn=lambda scaffold, session: calls.append(
+        return spec._replace(scaffold=v1.train.Scaffold(init_fn=lambda scaffold, session: calls.append(
             int(session.run(v1.train.get_global_step())))))
 
     estimator = estimator_with(model_fn, tmp_path, columns)

@@ -1,5 +1,4 @@
 """A NaN or infinite loss stops training with NanLossDuringTrainingError and is never saved (issue 9)."""
-import dataclasses
 import os
 
 import numpy as np
@@ -49,7 +48,7 @@ def test_a_diverging_learning_rate_raises_before_any_nan_weights_are_saved(tmp_p
         if mode != "train":
             return spec
         train_op = v1.train.GradientDescentOptimizer(1e38).minimize(spec.loss, global_step=v1.train.get_global_step())
-        return dataclasses.replace(spec, train_op=train_op)
+        return spec._replace(train_op=train_op)
 
     estimator = Estimator(model_fn, str(tmp_path), RunConfig(tf_random_seed=7, save_checkpoints_steps=1),
                           params={"feature_columns": columns, "hidden_units": [10, 10], "n_classes": 3})
@@ -71,7 +70,7 @@ def test_weights_that_became_infinite_with_a_finite_loss_are_not_saved_either(tm
         step = v1.train.get_global_step()
         with tf.control_dependencies([spec.train_op]):  # at step 3, overflow a bias of the first layer's unit
             poison = tf.cond(tf.equal(step, 3), lambda: bias.assign(bias * 0 + np.inf).op, lambda: tf.no_op())
-        return dataclasses.replace(spec, train_op=tf.group(spec.train_op, poison))
+        return spec._replace(train_op=tf.group(spec.train_op, poison))
 
     estimator = Estimator(model_fn, str(tmp_path), RunConfig(tf_random_seed=7, save_checkpoints_steps=2),
                           params={"feature_columns": columns, "hidden_units": [10, 10], "n_classes": 3})

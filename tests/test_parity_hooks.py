@@ -40,6 +40,17 @@ def both(legacy_python, scenario, tmp_path):
 def test_hook_calls_checkpoints_and_evaluations_match_the_real_engine(legacy_python, scenario, tmp_path):
     real, ours = both(legacy_python, scenario, tmp_path)
     assert real["log"] or scenario == "early_stopping"  # the scenario did exercise the hooks
+    if scenario == "early_stopping":
+        # The real stop_if_lower_hook fetches global_step in the train_op's Session.run, with no control
+        # dependency between them: it sees the step before or after the increment, as the threads race. When it
+        # sees the value it saw the run before, it skips that run's check and stops one step later. So the real
+        # one stops at 20 (the step of the first evaluation) or 21, run to run; ours runs one ordering: 20.
+        assert real["metrics_step"] in (20, 21) and ours["metrics_step"] == 20, (real, ours)
+        for engine in (real, ours):
+            stop = engine["metrics_step"]
+            assert engine["checkpoints"] == sorted({0, 20, stop}) and engine["evaluations"] == sorted({20, stop})
+        assert ours["variables"] == real["variables"] and ours["log"] == real["log"] == []
+        return
     assert ours == real
 
 

@@ -110,7 +110,6 @@ def test_iris_lib_tf1_keeps_the_v1_classes():
     ("tpu", "TPUEstimator is out of scope"),
     ("model_to_estimator", "Keras 3 models cannot run in a tf.compat.v1 graph"),
     ("KMeans", "clustering Estimators are not provided; use sklearn.cluster.KMeans"),
-    ("BaselineClassifier", r"not implemented yet; the names iris_lib provides are dir\(tf.compat.v1.estimator\)"),
 ])
 def test_a_missing_real_name_says_what_to_use_instead(name, advice):
     with pytest.raises(MissingFromIrisLib, match=rf"iris_lib's tf.compat.v1.estimator has no '{name}'.*{advice}"):

@@ -67,6 +67,11 @@ WHERE = {
         "SessionRunArgs", "SessionRunContext", "SessionRunHook", "SessionRunValues", "StepCounterHook",
         "StopAtStepHook", "SummarySaverHook")},
 }
+# Where TF2's tf.estimator has its own function under the same name (the real `_v2` exports).
+WHERE_V2 = {
+    "classifier_parse_example_spec": [f"{_CANNED}.parsing_utils:classifier_parse_example_spec_v2"],
+    "regressor_parse_example_spec": [f"{_CANNED}.parsing_utils:regressor_parse_example_spec_v2"],
+}
 # The public Head API (TF2's heads: averaged losses, `Head` base class), in head/; the canned Estimators'
 # internal heads (canned/head.py) are V1-style and stay private.
 HEADS = ["Head", "BinaryClassHead", "MultiClassHead", "MultiHead", "MultiLabelHead", "RegressionHead",
@@ -84,7 +89,7 @@ EXPERIMENTAL = {
     **{name: [f"{_E}.early_stopping"] for name in (
         "make_early_stopping_hook", "stop_if_higher_hook", "stop_if_lower_hook", "stop_if_no_decrease_hook",
         "stop_if_no_increase_hook")},
-    "call_logit_fn": [f"{_CANNED}.optimizers", f"{_E}.model_fn"],
+    "call_logit_fn": [f"{_CANNED}:call_logit_fn", f"{_E}.model_fn"],
     "dnn_logit_fn_builder": [f"{_CANNED}.dnn"],
     "linear_logit_fn_builder": [f"{_CANNED}.linear"],
 }
@@ -166,7 +171,10 @@ def _namespace(name: str, v2: bool) -> Namespace:
         where[canned] = [f"{_CANNED}:{canned}V2"] if v2 else [f"{_CANNED}:{canned}"]
     if v2:  # TF2's tf.estimator has no `inputs` (a plain AttributeError there): tf.compat.v1.estimator.inputs
         del where["inputs"]
-    experimental = Namespace(f"{name}.experimental", EXPERIMENTAL,
+        where.update(WHERE_V2)
+    # TF2's experimental namespace had no logit_fn builders (tf.compat.v1's only).
+    experimental = Namespace(f"{name}.experimental",
+                             {k: v for k, v in EXPERIMENTAL.items() if not v2 or k in REAL_EXPERIMENTAL_V2},
                              REAL_EXPERIMENTAL_V2 if v2 else REAL_EXPERIMENTAL_V1,
                              "Early stopping hooks and other experimental Estimator pieces.")
     namespace = Namespace(name, where, REAL_V2 if v2 else REAL_V1,

@@ -194,12 +194,15 @@ class Estimator:
             hooked.end(session)  # before the metrics are read, as the real FinalOpsHook came last
             results = session.run(values)
             results["global_step"] = int(session.run(built.global_step))
-        return self._report_evaluation(results, name)
+            evaluated = checkpoint_path or self.latest_checkpoint()  # None: evaluated the initial weights
+        return self._report_evaluation(results, name, evaluated, built.graph)
 
-    def _report_evaluation(self, results: dict, name: str | None) -> dict:
-        """The metrics as Python numbers, written to the eval dir's event file and logged, as the real one."""
+    def _report_evaluation(self, results: dict, name: str | None, checkpoint_path: str | None = None,
+                           graph: tf.Graph | None = None) -> dict:
+        """The metrics as Python numbers, written to the eval dir's event file and logged, as the real one:
+        the metrics, then the evaluated checkpoint as a `checkpoint_path` text entry (`summary_writers`)."""
         results = {key: _to_python(value) for key, value in results.items()}
-        _write_eval_summaries(self.eval_dir(name), results)
+        summary_writers.write_eval_summaries(self.eval_dir(name), results, checkpoint_path, graph)
         logger.info("Saving dict for global step %d: %s", results["global_step"],
                     ", ".join(f"{k} = {v}" for k, v in sorted(results.items())))
         return results
@@ -416,9 +419,11 @@ class Estimator:
         return int(session.run(built.global_step))
 
     def _save(self, session, built: _Built, step: int) -> None:
-        logger.info("Saving checkpoints for %d into %s.", step, os.path.join(self.model_dir, "model.ckpt"))
-        built.saver.save(session, os.path.join(self.model_dir, "model.ckpt"), global_step=step,
-                         write_meta_graph=self._config.checkpoint_save_graph_def)
+        save_path = os.path.join(self.model_dir, "model.ckpt")
+        logger.info("Saving checkpoints for %d into %s.", step, save_path)
+        built.saver.save(session, save_path, global_step=step, write_meta_graph=self._config.checkpoint_save_graph_def)
+        # As the real CheckpointSaverHook: a SessionLog CHECKPOINT in the training event file after each save.
+        summary_writers.add_checkpoint_log(_summary_writer(self.model_dir), save_path, step)
 
     # ----- the training loop --------------------------------------------------------------------
 
@@ -440,12 +445,16 @@ class Estimator:
         # steps: its text formatting is Python that holds the GIL, which each step needs between its session
         # runs (12 interleaved 1000-step trains, medians: 0.604 s with the thread, 0.532 s written here first,
         # 0.531 s not written at all).
-        writer = _summary_writer(self.model_dir)
+        # A new writer starts with the graph and its meta graph (the real FileWriterCache's FileWriter(graph=));
+        # each train() adds both again, the meta graph with the saver (the real CheckpointSaverHook).
+        own_checkpoints = hooked.own_checkpoints
+        graph_def = None
         if config.checkpoint_save_graph_def:  # the real CheckpointSaverHook's save_graph_def
             graph_def = built.graph.as_graph_def(add_shapes=True)
             tf.io.write_graph(graph_def, self.model_dir, "graph.pbtxt")
-            writer.add_event(v1.Event(wall_time=time.time(), graph_def=graph_def.SerializeToString()))  # add_graph
-        own_checkpoints = hooked.own_checkpoints
+        writer = _summary_writer(self.model_dir, built.graph, graph_def)
+        if graph_def is not None and own_checkpoints:
+            summary_writers.add_graph(writer, graph_def, built.saver.saver_def)
         if own_checkpoints:
             self._save_checkpoint(session, built, step, hooked, check_weights=False)
         hooked.after_create_session(session)
@@ -461,6 +470,7 @@ class Estimator:
         checkpoint_step, checkpoint_time = step, rate_time
         loss_value = None
         stop = False
+        started = False  # SessionLog START written
         reads_step = False  # a train_op that adds more than 1 to global_step: the step is read after each run
         try:
             while not stop and (last is None or step < last):
@@ -496,6 +506,9 @@ class Estimator:
                 if hooked:
                     hooked.after_run(ran, hooked.chief)
                 if want_summary:
+                    if not started:  # as the real SummarySaverHook, after its first step (see add_start_log)
+                        summary_writers.add_start_log(writer, step)
+                        started = True
                     writer.add_summary(summary, step)
                     next_summary = step + config.save_summary_steps
                 if log_every is not None and step - rate_step >= log_every:
@@ -758,26 +771,6 @@ def _checkpoint_due(config: RunConfig, steps_since: int, secs_since: float) -> b
 
 def _scalar_summary(tag: str, value: float):
     return v1.Summary(value=[v1.Summary.Value(tag=tag, simple_value=float(value))])
-
-
-def _write_eval_summaries(eval_dir: str, results: dict) -> None:
-    """One point per metric at the evaluated step: TensorBoard's evaluation dot.
-
-    A read-only or full model_dir loses only this point, with a warning: the metrics, the work already
-    done, are still returned (the real Estimator raised after evaluating).
-    """
-    summary = v1.Summary()
-    for key, value in sorted(results.items()):
-        if key != "global_step" and isinstance(value, (int, float)):
-            summary.value.add(tag=key, simple_value=float(value))
-    try:
-        writer = _summary_writer(eval_dir)
-        writer.add_summary(summary, results["global_step"])
-        writer.flush()
-    except (OSError, tf.errors.OpError) as error:
-        logger.warning("evaluate(): the metrics are returned, but their summary for TensorBoard could not be "
-                       "written to %s (%s): is the disk full or the directory read-only?", eval_dir,
-                       str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
 
 
 def _to_python(value):

@@ -8,8 +8,9 @@ would pay it twice; this pays it once. The real tf.estimator has no such call: a
 
 What it promises: the metrics are those `evaluate(eval_input_fn, name=name)` returns (same ops, same
 checkpoint; tested equal), the evaluation's event file is written as `evaluate` writes it (TensorBoard's
-evaluation point), and the predictions are those `predict(predict_input_fn, predict_keys)` yields, every
-batch joined along the first axis. How: the model_fn is called twice in one graph, in EVAL mode on the
+evaluation point, then the evaluated checkpoint's path; a new file starts with this call's graph), and
+the predictions are those `predict(predict_input_fn, predict_keys)` yields, every batch joined along the
+first axis. How: the model_fn is called twice in one graph, in EVAL mode on the
 evaluation input and then, with the same variables reused, in PREDICT mode on the prediction input, so
 it must create the same variables in both modes (the guide's model_fns do); one that does not gets a
 ValueError saying to call evaluate() and predict() separately. Hooks are not taken (no `hooks=`, and a
@@ -95,7 +96,8 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
                 batches.append(run_predict())
             except tf.errors.OutOfRangeError:
                 break
-    return estimator._report_evaluation(results, name), _joined(batches, predictions)
+        evaluated = checkpoint_path or estimator.latest_checkpoint()
+    return estimator._report_evaluation(results, name, evaluated, graph), _joined(batches, predictions)
 
 
 def _joined(batches: list, predictions):

@@ -7,7 +7,6 @@ The new Estimator shares model_dir, config, params and warm start with the origi
 """
 from __future__ import annotations
 
-import dataclasses
 import inspect
 
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -32,7 +31,7 @@ def add_metrics(estimator, metric_fn):
         available = {"features": features, "labels": labels, "predictions": spec.predictions, "config": config}
         new_metrics = metric_fn(**{name: available[name] for name in args})
         all_metrics = {**(spec.eval_metric_ops or {}), **new_metrics}
-        return dataclasses.replace(spec, eval_metric_ops=all_metrics)
+        return spec._replace(eval_metric_ops=all_metrics)
 
     return Estimator(model_fn=new_model_fn, model_dir=estimator.model_dir, config=estimator.config,
                      warm_start_from=estimator._warm_start_settings)  # noqa: SLF001

@@ -1,73 +1,93 @@
 """`EstimatorSpec`: what a model_fn returns, validated per mode as the real one is."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+import collections
 
 import tensorflow as tf
 from tensorflow.python.saved_model.model_utils import export_utils
 
 from iris_lib.estimator.mode_keys import ModeKeys
 
+_FIELDS = ["mode", "predictions", "loss", "train_op", "eval_metric_ops", "export_outputs", "training_chief_hooks",
+           "training_hooks", "scaffold", "evaluation_hooks", "prediction_hooks"]
 
-@dataclass(frozen=True)
-class EstimatorSpec:
+
+class EstimatorSpec(collections.namedtuple("EstimatorSpec", _FIELDS)):
     """What a model_fn returns: everything the Estimator needs for the requested mode.
 
+    A namedtuple, as the real one: its fields read as attributes, and it unpacks, indexes and has `_fields`,
+    `_asdict()` and `_replace(...)` (which validates the new spec again and refuses to change `mode`).
     Validated up front, in the real one's order and with its messages ('Missing train_op.', ...), so a
     missing piece fails in the model_fn, and a reader who searches the message finds the real Estimator's
-    documentation and answers.
+    documentation and answers. As in the real one, `None` gives `{}` for `predictions` and `eval_metric_ops`,
+    `()` for the hooks (stored as tuples) and a new `tf.compat.v1.train.Scaffold` for `scaffold`, and
+    PREDICT's `export_outputs` are completed with the default 'serving_default' signature.
     """
 
-    mode: str
-    predictions: Any = None
-    loss: Any = None
-    train_op: Any = None
-    eval_metric_ops: dict | None = None
-    export_outputs: dict | None = None  # PREDICT: completed with the default 'serving_default' signature
-    # Hooks the model_fn adds, called as the real engine did (see hooks/hook_runner.py); stored as tuples.
-    training_chief_hooks: Any = ()
-    training_hooks: Any = ()
-    scaffold: Any = None  # a tf.compat.v1.train.Scaffold: its saver and init_fn are used
-    evaluation_hooks: Any = ()
-    prediction_hooks: Any = ()
+    __slots__ = ()
 
-    def __post_init__(self):
+    def __new__(cls, mode, predictions=None, loss=None, train_op=None, eval_metric_ops=None, export_outputs=None,
+                training_chief_hooks=None, training_hooks=None, scaffold=None, evaluation_hooks=None,
+                prediction_hooks=None):
         from iris_lib.estimator.hooks.hook_runner import check_hooks  # (hooks import TensorFlow)
 
-        if self.train_op is None:
-            if self.mode == ModeKeys.TRAIN:
+        if train_op is None:
+            if mode == ModeKeys.TRAIN:
                 raise ValueError("Missing train_op.")
-        elif not isinstance(self.train_op, (tf.Operation, tf.__internal__.types.Tensor)):
-            raise TypeError(f"train_op must be Operation or Tensor, given: {self.train_op}")
-        if self.loss is None:
-            if self.mode in (ModeKeys.TRAIN, ModeKeys.EVAL):
+        elif not isinstance(train_op, (tf.Operation, tf.__internal__.types.Tensor)):
+            raise TypeError(f"train_op must be Operation or Tensor, given: {train_op}")
+        if loss is None:
+            if mode in (ModeKeys.TRAIN, ModeKeys.EVAL):
                 raise ValueError("Missing loss.")
         else:
-            _check_is_tensor(self.loss, "loss")
-            if self.loss.shape.num_elements() not in (None, 1):
-                raise ValueError(f"Loss must be scalar, given: {self.loss}")
-            if not self.loss.shape.is_compatible_with([]):  # shape [1], as the real one: reshaped to a scalar
-                object.__setattr__(self, "loss", _reshape_to_scalar(self.loss))
-        if self.predictions is None:
-            if self.mode == ModeKeys.PREDICT:
+            _check_is_tensor(loss, "loss")
+            if loss.shape.num_elements() not in (None, 1):
+                raise ValueError(f"Loss must be scalar, given: {loss}")
+            if not loss.shape.is_compatible_with([]):  # shape [1], as the real one: reshaped to a scalar
+                loss = _reshape_to_scalar(loss)
+        if predictions is None:
+            if mode == ModeKeys.PREDICT:
                 raise ValueError("Missing predictions.")
-        elif isinstance(self.predictions, dict):
-            for key, value in self.predictions.items():
+            predictions = {}  # as the real one
+        elif isinstance(predictions, dict):
+            for key, value in predictions.items():
                 _check_is_tensor(value, f"predictions[{key}]")
         else:
-            _check_is_tensor(self.predictions, "predictions")
-        if self.mode == ModeKeys.PREDICT:  # as the real one: validated, with the default signature added
-            object.__setattr__(self, "export_outputs", _export_outputs(self.export_outputs, self.predictions))
-        for name in ("training_chief_hooks", "training_hooks", "evaluation_hooks", "prediction_hooks"):
-            object.__setattr__(self, name, tuple(check_hooks(getattr(self, name), f"EstimatorSpec {name}")))
-        if self.eval_metric_ops is not None and not isinstance(self.eval_metric_ops, dict):
-            raise TypeError(f"eval_metric_ops must be a dict, given: {self.eval_metric_ops}")
-        for key, value in (self.eval_metric_ops or {}).items():
+            _check_is_tensor(predictions, "predictions")
+        if mode == ModeKeys.PREDICT:  # as the real one: validated, with the default signature added
+            export_outputs = _export_outputs(export_outputs, predictions)
+        hooks = {name: tuple(check_hooks(value, f"EstimatorSpec {name}")) for name, value in (
+            ("training_hooks", training_hooks), ("evaluation_hooks", evaluation_hooks),
+            ("prediction_hooks", prediction_hooks), ("training_chief_hooks", training_chief_hooks))}
+        if eval_metric_ops is None:
+            eval_metric_ops = {}  # as the real one
+        elif not isinstance(eval_metric_ops, dict):
+            raise TypeError(f"eval_metric_ops must be a dict, given: {eval_metric_ops}")
+        for key, value in eval_metric_ops.items():
             if not (isinstance(value, tuple) and len(value) == 2):
                 raise TypeError(
                     f"Values of eval_metric_ops must be (metric_value, update_op) tuples, given: {value} for key: {key}"
                 )
+        scaffold = _validate_scaffold(scaffold)
+        return super().__new__(cls, mode=mode, predictions=predictions, loss=loss, train_op=train_op,
+                               eval_metric_ops=eval_metric_ops, export_outputs=export_outputs, scaffold=scaffold,
+                               **hooks)
+
+    def _replace(self, **kwds):
+        """Return a new EstimatorSpec replacing specified fields with new values (validated again)."""
+        if "mode" in kwds:
+            if self.mode != kwds["mode"]:
+                raise ValueError("mode of EstimatorSpec cannot be changed.")
+        new_fields = map(kwds.pop, self._fields, list(self))
+        return EstimatorSpec(*new_fields)
+
+
+def _validate_scaffold(scaffold):
+    """The real one's: a `tf.compat.v1.train.Scaffold` (a new, empty one for None)."""
+    scaffold = scaffold or tf.compat.v1.train.Scaffold()
+    if not isinstance(scaffold, tf.compat.v1.train.Scaffold):
+        raise TypeError(f"scaffold must be tf.train.Scaffold. Given: {scaffold}")
+    return scaffold
 
 
 def _check_is_tensor(value, name):

@@ -12,9 +12,12 @@ directory, in name order, which the zero-padded counter keeps in creation order.
 What goes into the files is the real engine's, record for record (`tests/test_parity_event_files.py`):
 a new writer starts with the graph it was opened for (`FileWriterCache` opened `FileWriter(dir,
 graph=default graph)`, which wrote a `graph_def` and a `meta_graph_def`); each `train()` then adds the graph
-and meta graph again (`CheckpointSaverHook.after_create_session`), a SessionLog CHECKPOINT after each save
-(TensorBoard's purge of a resumed run's stale points keys on it) and a SessionLog START after the first
-step (`SummarySaverHook`); each `evaluate()` writes its metrics and a `checkpoint_path` text entry.
+and meta graph again (`CheckpointSaverHook.after_create_session`, with the saver's `saver_def`; when the
+engine saves the checkpoints and `checkpoint_save_graph_def`), a SessionLog CHECKPOINT after each save and
+a SessionLog START after the first step (`SummarySaverHook`, when summaries are on: TensorBoard drops an
+older run's points from the START step on); each `evaluate()` writes its metrics and a `checkpoint_path`
+text entry (none when no checkpoint was evaluated). One deliberate difference: the real hooks' summary
+steps were now and then one early (companion/differences.md, "Training summaries land on exact steps").
 """
 from __future__ import annotations
 

@@ -2,15 +2,20 @@
 either engine: the guide's model on Iris, written as a TF1-era user wrote it.
 
 Usage: python cluster_program.py real|ours MAX_STEPS
+       python cluster_program.py real|ours resume MODEL_DIR
   real: the real tf.estimator (TF 2.15, legacy venv); ours: `import iris_lib.tf1 as tf` (TF 2.21).
 The model_dir comes from TF_CONFIG['model_dir'] (iris_lib.cluster sets it). The evaluator prints one JSON line
 with its last metrics when it ends; the other tasks print nothing of their own.
+`resume` (no TF_CONFIG) evaluates MODEL_DIR's newest checkpoint, written by a cluster of either engine, then
+trains 10 more steps on one machine and prints both as JSON: the checkpoints cross between the engines.
 """
 import json
 import sys
 from pathlib import Path
 
-ENGINE, MAX_STEPS = sys.argv[1], int(sys.argv[2])
+ENGINE = sys.argv[1]
+RESUME_DIR = sys.argv[3] if sys.argv[2] == "resume" else None
+MAX_STEPS = None if RESUME_DIR else int(sys.argv[2])
 if ENGINE == "ours":
     import iris_lib.tf1 as tf
 else:
@@ -55,7 +60,20 @@ def eval_input_fn():
     return tf.data.Dataset.from_tensor_slices((dict(test_x), test_y)).batch(10)
 
 
-config = tf.estimator.RunConfig(save_checkpoints_steps=100, experimental_max_worker_delay_secs=0)
+if RESUME_DIR:
+    estimator = tf.estimator.Estimator(model_fn, model_dir=RESUME_DIR, params={})
+    before = estimator.evaluate(eval_input_fn)
+    estimator.train(train_input_fn, steps=10)
+    print(json.dumps({"accuracy": float(before["accuracy"]), "loss": float(before["loss"]),
+                      "global_step": int(before["global_step"]),
+                      "resumed_step": int(estimator.get_variable_value("global_step"))}))
+    sys.exit(0)
+
+tf.logging.set_verbosity(tf.logging.INFO)  # each trainer's "loss = ..., step = N": the launcher follows them
+# Every checkpoint is kept: the real evaluator fails when the checkpoint it picked is rotated away before it
+# restores it (ours skips to the newer one), a race three fast trainers win often with the default 5.
+config = tf.estimator.RunConfig(save_checkpoints_steps=100, keep_checkpoint_max=20,
+                                experimental_max_worker_delay_secs=0)
 estimator = tf.estimator.Estimator(model_fn, config=config, params={})
 result = tf.estimator.train_and_evaluate(
     estimator, tf.estimator.TrainSpec(train_input_fn, max_steps=MAX_STEPS),
@@ -63,4 +81,4 @@ result = tf.estimator.train_and_evaluate(
 if config.task_type == "evaluator":
     metrics = tf.train.load_variable(tf.train.latest_checkpoint(estimator.model_dir), "global_step")
     print(json.dumps({"returned": result, "global_step": int(metrics),
-                      "accuracy": estimator.evaluate(eval_input_fn)["accuracy"].item()}))
+                      "accuracy": float(estimator.evaluate(eval_input_fn)["accuracy"])}))

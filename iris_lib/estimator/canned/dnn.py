@@ -1,11 +1,17 @@
-"""`DNNClassifier` and `DNNRegressor`: feed-forward networks over feature columns.
+"""`DNNClassifier`, `DNNRegressor` and `DNNEstimator` (any head): feed-forward networks over feature columns.
 
 Mirrors `tensorflow_estimator/python/estimator/canned/dnn.py`. The V1 classes (`tf.compat.v1.estimator`,
 what `import iris_lib.tf1 as tf` gives) have the real V1 variable names (`dnn/hiddenlayer_N/kernel`,
 `dnn/logits/bias`, `dnn/input_from_feature_columns/input_layer/...`, batch norm in
 `dnn/hiddenlayer_N/batchnorm_N/`), Adagrad at 0.05 and the loss summed over the batch. The `...V2`
-classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon) and the
-loss averaged over the batch (SUM_OVER_BATCH_SIZE).
+classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon), the loss
+averaged over the batch, `loss_reduction` one of TF2's (Keras's) names ("sum_over_batch_size", the default,
+"auto" or "sum"; the tf.compat.v1 names are refused, as the real V2 refused them), and no
+`export_savedmodel` (an AttributeError, as the real TF2 classes hid it: use `export_saved_model`).
+
+`dnn_logit_fn_builder` is `tf.compat.v1.estimator.experimental.dnn_logit_fn_builder`: a logit_fn(features, mode)
+building this network in the current variable scope, with the real one's variable names (at the root scope
+`hiddenlayer_0/kernel`, ..., `logits/bias`), for a model_fn of one's own.
 
 As in the real ones, the keyword arguments live in the model_fn's closure: `params` is `{}` and `model_fn`
 takes `(features, labels, mode, config)`. Deliberate differences: `DNNClassifier` also takes
@@ -16,18 +22,23 @@ they do not shift the random seeds of the layers (the real one interleaved them)
 from __future__ import annotations
 
 import tensorflow as tf
+from tensorflow.python.util import deprecation
 
 from iris_lib import layers
 from iris_lib.estimator.canned import optimizers
 from iris_lib.estimator.canned.checks import (check_dropout, check_feature_columns, check_feature_keys,
                                               check_hidden_units)
-from iris_lib.estimator.canned.head import SUM, SUM_OVER_BATCH_SIZE, RegressionHead, binary_or_multi_class_head
+from iris_lib.estimator.canned.head import (KERAS_SUM_OVER_BATCH_SIZE, SUM, RegressionHead,
+                                            binary_or_multi_class_head, create_estimator_spec)
 from iris_lib.estimator.estimator import Estimator
 from iris_lib.estimator.mode_keys import ModeKeys
 
 v1 = tf.compat.v1
 
 LEARNING_RATE = 0.05  # the V1 default; the V2 classes take Keras Adagrad's 0.001
+# What the real TF2 classes (EstimatorV2) put in place of the TF1 `export_savedmodel`: an AttributeError.
+HIDDEN_EXPORT_SAVEDMODEL = ("`Estimator.export_savedmodel` has been deprecated. Please use `export_saved_model` "
+                            "instead.")
 
 
 def dnn_logits(features, mode, units: int, hidden_units, feature_columns, activation_fn, dropout, batch_norm=False,
@@ -46,13 +57,32 @@ def dnn_logits(features, mode, units: int, hidden_units, feature_columns, activa
                 # momentum 0.999, as the real one: "the default 0.99 actually crashes on certain problems"
                 net = layers.batch_normalization(net, momentum=0.999, training=mode == ModeKeys.TRAIN,
                                                  name=f"batchnorm_{i}")
-        summarized.append((f"{v1.get_variable_scope().name}/hiddenlayer_{i}", net))
+        summarized.append((f"{_scope_prefix()}hiddenlayer_{i}", net))
     logits = layers.dense(net, units, kernel_initializer=v1.glorot_uniform_initializer(), name="logits")
-    summarized.append((f"{v1.get_variable_scope().name}/logits", logits))
+    summarized.append((f"{_scope_prefix()}logits", logits))
     for tag, value in summarized:
         v1.summary.scalar(f"{tag}/fraction_of_zero_values", tf.math.zero_fraction(value))
         v1.summary.histogram(f"{tag}/activation", value)
     return logits
+
+
+def _scope_prefix() -> str:
+    scope = v1.get_variable_scope().name
+    return f"{scope}/" if scope else ""
+
+
+def dnn_logit_fn_builder(units, hidden_units, feature_columns, activation_fn, dropout, input_layer_partitioner,
+                         batch_norm):
+    """`tf.compat.v1.estimator.experimental.dnn_logit_fn_builder`: a logit_fn(features, mode) that builds the
+    DNN of the canned Estimators (`units` logits) in the variable scope it is called in, as the real one."""
+    if not isinstance(units, int):
+        raise ValueError(f"units must be an int.  Given type: {type(units)}")
+
+    def dnn_logit_fn(features, mode):
+        return dnn_logits(features, mode, units, hidden_units, feature_columns, activation_fn, dropout, batch_norm,
+                          input_layer_partitioner)
+
+    return dnn_logit_fn
 
 
 def make_dnn_model_fn(head, optimizer_fn, settings: dict, batch_norm=False, input_layer_partitioner=None):
@@ -66,7 +96,7 @@ def make_dnn_model_fn(head, optimizer_fn, settings: dict, batch_norm=False, inpu
             logits = dnn_logits(features, mode, head.logits_dimension, settings["hidden_units"], columns,
                                 settings["activation_fn"], settings["dropout"], batch_norm, input_layer_partitioner)
         optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
-        return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
+        return create_estimator_spec(head, features, mode, logits, labels, optimizer)
 
     return _model_fn
 
@@ -106,18 +136,18 @@ class DNNClassifier(Estimator):
     """A deep neural network classifier (`tf.compat.v1.estimator.DNNClassifier`), configured by arguments."""
 
     _optimizer_fn = staticmethod(_v1_optimizer)
-    _default_reduction = SUM
+    _keras_reduction = False  # tf.compat.v1.losses.Reduction names
     _default_learning_rate = LEARNING_RATE
 
-    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes: int = 2, weight_column=None,
+    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,
                  label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None,
-                 input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=None,
-                 batch_norm: bool = False, learning_rate=None):
+                 input_layer_partitioner=None, config=None, warm_start_from=None, loss_reduction=SUM,
+                 batch_norm=False, learning_rate=None):
         settings = _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout,
                                  learning_rate if learning_rate is not None else self._default_learning_rate,
                                  n_classes=n_classes)
-        head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary,
-                                          loss_reduction or self._default_reduction, type(self).__name__)
+        head = binary_or_multi_class_head(n_classes, weight_column, label_vocabulary, loss_reduction,
+                                          type(self).__name__, keras_reduction=self._keras_reduction)
         if not callable(optimizer):  # a bad name or object fails now, not at the first train()
             self._optimizer_fn(settings)
         super().__init__(make_dnn_model_fn(head, self._optimizer_fn, settings, batch_norm, input_layer_partitioner),
@@ -125,15 +155,16 @@ class DNNClassifier(Estimator):
 
 
 class DNNClassifierV2(DNNClassifier):
-    """TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001, loss averaged over the batch."""
+    """TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001, loss averaged over the batch (TF2's reduction names)."""
 
     _optimizer_fn = staticmethod(_v2_optimizer)
-    _default_reduction = SUM_OVER_BATCH_SIZE
+    _keras_reduction = True
     _default_learning_rate = None  # the optimizer's own default (Adagrad: 0.001)
+    export_savedmodel = deprecation.hide_attribute_from_api(HIDDEN_EXPORT_SAVEDMODEL)
 
-    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes: int = 2, weight_column=None,
+    def __init__(self, hidden_units, feature_columns, model_dir=None, n_classes=2, weight_column=None,
                  label_vocabulary=None, optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None,
-                 warm_start_from=None, loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm: bool = False,
+                 warm_start_from=None, loss_reduction=KERAS_SUM_OVER_BATCH_SIZE, batch_norm=False,
                  learning_rate=None):
         super().__init__(hidden_units, feature_columns, model_dir=model_dir, n_classes=n_classes,
                          weight_column=weight_column, label_vocabulary=label_vocabulary, optimizer=optimizer,
@@ -146,17 +177,16 @@ class DNNRegressor(Estimator):
     """A deep neural network regressor (`tf.compat.v1.estimator.DNNRegressor`): mean squared error."""
 
     _optimizer_fn = staticmethod(_v1_optimizer)
-    _default_reduction = SUM
+    _keras_reduction = False
     _default_learning_rate = LEARNING_RATE
 
-    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension: int = 1, weight_column=None,
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
                  optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None,
-                 config=None, warm_start_from=None, loss_reduction=None, batch_norm: bool = False,
-                 learning_rate=None):
+                 config=None, warm_start_from=None, loss_reduction=SUM, batch_norm=False, learning_rate=None):
         settings = _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout,
                                  learning_rate if learning_rate is not None else self._default_learning_rate,
                                  label_dimension=label_dimension)
-        head = RegressionHead(label_dimension, weight_column, loss_reduction or self._default_reduction)
+        head = RegressionHead(label_dimension, weight_column, loss_reduction, keras_reduction=self._keras_reduction)
         if not callable(optimizer):
             self._optimizer_fn(settings)
         super().__init__(make_dnn_model_fn(head, self._optimizer_fn, settings, batch_norm, input_layer_partitioner),
@@ -164,16 +194,48 @@ class DNNRegressor(Estimator):
 
 
 class DNNRegressorV2(DNNRegressor):
-    """TF2's `tf.estimator.DNNRegressor`: Adagrad at 0.001, loss averaged over the batch."""
+    """TF2's `tf.estimator.DNNRegressor`: Adagrad at 0.001, loss averaged over the batch (TF2's reduction names)."""
 
     _optimizer_fn = staticmethod(_v2_optimizer)
-    _default_reduction = SUM_OVER_BATCH_SIZE
+    _keras_reduction = True
     _default_learning_rate = None
+    export_savedmodel = deprecation.hide_attribute_from_api(HIDDEN_EXPORT_SAVEDMODEL)
 
-    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension: int = 1, weight_column=None,
+    def __init__(self, hidden_units, feature_columns, model_dir=None, label_dimension=1, weight_column=None,
                  optimizer="Adagrad", activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None,
-                 loss_reduction=SUM_OVER_BATCH_SIZE, batch_norm: bool = False, learning_rate=None):
+                 loss_reduction=KERAS_SUM_OVER_BATCH_SIZE, batch_norm=False, learning_rate=None):
         super().__init__(hidden_units, feature_columns, model_dir=model_dir, label_dimension=label_dimension,
                          weight_column=weight_column, optimizer=optimizer, activation_fn=activation_fn,
                          dropout=dropout, config=config, warm_start_from=warm_start_from,
                          loss_reduction=loss_reduction, batch_norm=batch_norm, learning_rate=learning_rate)
+
+
+class DNNEstimator(Estimator):
+    """A DNN under a head you choose (`tf.compat.v1.estimator.DNNEstimator`): a canned head or a public one."""
+
+    _optimizer_fn = staticmethod(_v1_optimizer)
+    _default_learning_rate = LEARNING_RATE
+
+    def __init__(self, head, hidden_units, feature_columns, model_dir=None, optimizer="Adagrad",
+                 activation_fn=tf.nn.relu, dropout=None, input_layer_partitioner=None, config=None,
+                 warm_start_from=None, batch_norm=False):
+        settings = _dnn_settings(hidden_units, feature_columns, optimizer, activation_fn, dropout,
+                                 self._default_learning_rate)
+        if not callable(optimizer):
+            self._optimizer_fn(settings)
+        super().__init__(make_dnn_model_fn(head, self._optimizer_fn, settings, batch_norm, input_layer_partitioner),
+                         model_dir=model_dir, **_estimator_kwargs(config, warm_start_from))
+
+
+class DNNEstimatorV2(DNNEstimator):
+    """TF2's `tf.estimator.DNNEstimator`: a public head; optimizers by name at the Keras defaults (Adagrad 0.001)."""
+
+    _optimizer_fn = staticmethod(_v2_optimizer)
+    _default_learning_rate = None
+    export_savedmodel = deprecation.hide_attribute_from_api(HIDDEN_EXPORT_SAVEDMODEL)
+
+    def __init__(self, head, hidden_units, feature_columns, model_dir=None, optimizer="Adagrad",
+                 activation_fn=tf.nn.relu, dropout=None, config=None, warm_start_from=None, batch_norm=False):
+        super().__init__(head, hidden_units, feature_columns, model_dir=model_dir, optimizer=optimizer,
+                         activation_fn=activation_fn, dropout=dropout, config=config,
+                         warm_start_from=warm_start_from, batch_norm=batch_norm)

@@ -2,9 +2,10 @@
 
 Mirrors `tensorflow_estimator/python/estimator/canned/head.py` (the V1 heads behind
 `tf.compat.v1.estimator.DNNClassifier` and friends): the same prediction keys, metric keys, label
-checks and loss (per-example loss reduced by `loss_reduction`, SUM in V1; the V2 classes pass
-SUM_OVER_BATCH_SIZE), and the same `export_outputs` in PREDICT mode, so `export_saved_model` writes the
-real signatures (V1 `head.py` and V2 `head/*_head.py` build the same ones): a classifier's
+checks and loss (per-example loss reduced by `loss_reduction`, SUM in V1; the V2 classes pass TF2's
+Keras names, `keras_reduction=True`: "sum_over_batch_size" (their default) or "auto" average over the batch
+as tf.compat.v1's SUM_OVER_BATCH_SIZE does, "sum" sums as its SUM does), and the same `export_outputs` in
+PREDICT mode, so `export_saved_model` writes the real signatures (V1 `head.py` and V2 `head/*_head.py` build the same ones): a classifier's
 `serving_default` and `classification` classify (probabilities as scores, every class name as classes;
 a binary one adds `regression` with the logistic), a regressor's `serving_default` and `regression`
 regress, and `predict` returns every prediction key. A classifier refuses float labels, as the real
@@ -28,12 +29,25 @@ PREDICT_SERVING_KEY = "predict"
 v1 = tf.compat.v1
 SUM = v1.losses.Reduction.SUM
 SUM_OVER_BATCH_SIZE = v1.losses.Reduction.SUM_OVER_BATCH_SIZE
+# TF2's `tf.losses.Reduction` (Keras's) names, which the V2 canned Estimators took, and the tf.compat.v1
+# reduction doing their arithmetic (Keras's compute_weighted_loss turns "auto" into "sum_over_batch_size").
+KERAS_SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+KERAS_REDUCTIONS = {"auto": SUM_OVER_BATCH_SIZE, "sum": SUM, KERAS_SUM_OVER_BATCH_SIZE: SUM_OVER_BATCH_SIZE}
 
 
 def check_loss_reduction(loss_reduction) -> None:
+    """The V1 check: one of tf.compat.v1.losses.Reduction except NONE (the real V1 message, then advice)."""
     if loss_reduction not in v1.losses.Reduction.all() or loss_reduction == v1.losses.Reduction.NONE:
-        raise ValueError(f"Invalid loss_reduction: {loss_reduction!r}; use one of tf.losses.Reduction "
-                         "except NONE, e.g. SUM (V1 default) or SUM_OVER_BATCH_SIZE (V2 default)")
+        raise ValueError(f"Invalid loss_reduction: {loss_reduction}; tf.compat.v1.estimator's canned Estimators "
+                         "take one of tf.compat.v1.losses.Reduction except NONE, e.g. SUM (their default) or "
+                         "SUM_OVER_BATCH_SIZE")
+
+
+def check_keras_loss_reduction(loss_reduction) -> None:
+    """The V2 check, as the real V2 heads made it: one of TF2's `tf.losses.Reduction` except NONE."""
+    if not isinstance(loss_reduction, str) or loss_reduction not in KERAS_REDUCTIONS:
+        raise ValueError(f"Invalid loss_reduction: {loss_reduction}. See `tf.losses.Reduction` for valid options "
+                         f"({', '.join(KERAS_REDUCTIONS)}; not NONE, nor a tf.compat.v1.losses.Reduction).")
 
 
 class _Head:
@@ -41,8 +55,13 @@ class _Head:
 
     logits_dimension = 1
 
-    def __init__(self, weight_column=None, loss_reduction=SUM, name=None):
-        check_loss_reduction(loss_reduction)
+    def __init__(self, weight_column=None, loss_reduction=SUM, name=None, keras_reduction=False):
+        if keras_reduction:  # a V2 class's: TF2's names, done by the tf.compat.v1 reduction of the same arithmetic
+            check_keras_loss_reduction(loss_reduction)
+            self._reduction = KERAS_REDUCTIONS[loss_reduction]
+        else:
+            check_loss_reduction(loss_reduction)
+            self._reduction = loss_reduction
         self._weight_column = weight_column
         self._loss_reduction = loss_reduction
         self.name = name
@@ -59,7 +78,7 @@ class _Head:
             unreduced_loss, processed_labels = self._unreduced_loss(labels, logits)
             weights = self._weights(features, logits)
             training_loss = v1.losses.compute_weighted_loss(unreduced_loss, weights=weights,
-                                                            reduction=self._loss_reduction)
+                                                            reduction=self._reduction)
             regularization_loss = tf.math.add_n(regularization_losses) if regularization_losses else None
             loss = training_loss if regularization_loss is None else tf.math.add_n([training_loss,
                                                                                    regularization_loss])
@@ -82,7 +101,7 @@ class _Head:
             if update_ops:  # batch norm's moving averages, as the real head appended them
                 train_op = tf.group(train_op, *update_ops)
             mean_loss = None
-            if self._loss_reduction == SUM:
+            if self._loss_reduction == SUM:  # V1's SUM only: the real V2 heads wrote no loss/mean summary
                 mean_loss = training_loss / tf.reduce_sum(weights * tf.ones_like(unreduced_loss))
         with tf.name_scope(""):
             v1.summary.scalar(self._key(keys.LOSS), loss)
@@ -212,8 +231,8 @@ class MultiClassHead(_Head):
     """Softmax cross-entropy over `n_classes` > 2 classes; labels are class ids (or vocabulary strings)."""
 
     def __init__(self, n_classes: int, weight_column=None, label_vocabulary=None, loss_reduction=SUM, name=None,
-                 estimator: str = "The classifier"):
-        super().__init__(weight_column, loss_reduction, name)
+                 estimator: str = "The classifier", keras_reduction=False):
+        super().__init__(weight_column, loss_reduction, name, keras_reduction)
         self.logits_dimension = self._n_classes = n_classes
         self._label_vocabulary = label_vocabulary
         self._estimator = estimator
@@ -252,8 +271,8 @@ class BinaryClassHead(_Head):
     """Sigmoid cross-entropy on one logit; labels 0/1 (floats in [0, 1] allowed, as in the real head)."""
 
     def __init__(self, weight_column=None, thresholds=None, label_vocabulary=None, loss_reduction=SUM, name=None,
-                 estimator: str = "The classifier"):
-        super().__init__(weight_column, loss_reduction, name)
+                 estimator: str = "The classifier", keras_reduction=False):
+        super().__init__(weight_column, loss_reduction, name, keras_reduction)
         self._thresholds = tuple(thresholds) if thresholds else ()
         for threshold in self._thresholds:
             if not 0 < threshold < 1:
@@ -324,8 +343,9 @@ class BinaryClassHead(_Head):
 class RegressionHead(_Head):
     """Mean squared error on `label_dimension` outputs; predictions are the logits themselves."""
 
-    def __init__(self, label_dimension: int = 1, weight_column=None, loss_reduction=SUM, name=None):
-        super().__init__(weight_column, loss_reduction, name)
+    def __init__(self, label_dimension: int = 1, weight_column=None, loss_reduction=SUM, name=None,
+                 keras_reduction=False):
+        super().__init__(weight_column, loss_reduction, name, keras_reduction)
         if isinstance(label_dimension, bool) or not isinstance(label_dimension, int) or label_dimension < 1:
             raise ValueError(f"Invalid label_dimension {label_dimension!r}: give a whole number >= 1")
         self.logits_dimension = label_dimension
@@ -360,7 +380,7 @@ class RegressionHead(_Head):
 
 
 def binary_or_multi_class_head(n_classes: int, weight_column=None, label_vocabulary=None, loss_reduction=SUM,
-                               estimator: str = "The classifier") -> _Head:
+                               estimator: str = "The classifier", keras_reduction=False) -> _Head:
     """The head a classifier gets: sigmoid for 2 classes, softmax for more, as the real one chose."""
     if isinstance(n_classes, bool) or not isinstance(n_classes, int) or n_classes < 2:
         raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
@@ -371,6 +391,17 @@ def binary_or_multi_class_head(n_classes: int, weight_column=None, label_vocabul
             raise ValueError(f"label_vocabulary has {len(label_vocabulary)} entries but n_classes is {n_classes}")
     if n_classes == 2:
         return BinaryClassHead(weight_column, label_vocabulary=label_vocabulary, loss_reduction=loss_reduction,
-                               estimator=estimator)
+                               estimator=estimator, keras_reduction=keras_reduction)
     return MultiClassHead(n_classes, weight_column, label_vocabulary=label_vocabulary,
-                          loss_reduction=loss_reduction, estimator=estimator)
+                          loss_reduction=loss_reduction, estimator=estimator, keras_reduction=keras_reduction)
+
+
+def create_estimator_spec(head, features, mode, logits, labels, optimizer) -> EstimatorSpec:
+    """The spec from either kind of head: a canned one (above) takes the optimizer alone; a public `Head`
+    (`tf.estimator.MultiLabelHead`...) also takes the variables to train and the update ops, as the real V2
+    model_fns passed them (the `*Estimator` classes take either)."""
+    if isinstance(head, _Head):
+        return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
+    return head.create_estimator_spec(features=features, mode=mode, logits=logits, labels=labels,
+                                      optimizer=optimizer, trainable_variables=v1.trainable_variables(),
+                                      update_ops=v1.get_collection(v1.GraphKeys.UPDATE_OPS))
