@@ -325,6 +325,18 @@ def compute_weighted_loss(unweighted_loss, weights, loss_reduction):
         return tf.math.divide_no_nan(total, tf.cast(tf.size(weighted), tf.float32), name="value")
 
 
+def single_head_loss(head, labels, logits, features, regularization_losses):
+    """`Head.loss` of every single (not Multi) head, the same steps in each real head: check the logits,
+    process the labels, weigh the per-example losses, reduce and regularize. Each head supplies
+    `_processed_labels` and `_unweighted_loss_and_weights`."""
+    with v1.name_scope("losses", values=(logits, labels, regularization_losses, features)):
+        logits = check_logits_final_dim(logits, head.logits_dimension)
+        labels = head._processed_labels(logits, labels)
+        unweighted_loss, weights = head._unweighted_loss_and_weights(logits, labels, features)
+        training_loss = compute_weighted_loss(unweighted_loss, weights, head.loss_reduction)
+        return regularized_loss(training_loss, regularization_losses)
+
+
 def regularized_loss(training_loss, regularization_losses):
     if regularization_losses is None:
         return training_loss

@@ -84,12 +84,7 @@ class MultiClassHead(base_head.Head):
 
     def loss(self, labels, logits, features=None, mode=None, regularization_losses=None):
         del mode  # the same in every mode
-        with v1.name_scope("losses", values=(logits, labels, regularization_losses, features)):
-            logits = base_head.check_logits_final_dim(logits, self.logits_dimension)
-            label_ids = self._processed_labels(logits, labels)
-            unweighted_loss, weights = self._unweighted_loss_and_weights(logits, label_ids, features)
-            training_loss = base_head.compute_weighted_loss(unweighted_loss, weights, self._loss_reduction)
-            return base_head.regularized_loss(training_loss, regularization_losses)
+        return base_head.single_head_loss(self, labels, logits, features, regularization_losses)
 
     def predictions(self, logits, keys=None):
         pred_keys = PredictionKeys
