@@ -2,11 +2,14 @@
 way to run a script with the legacy (TF 2.15) python for the parity tests."""
 import json
 import os
+import shutil
+import sys
 import subprocess
 import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import iris_lib.quiet  # noqa: F401  (before TensorFlow)
 from iris_lib import data
@@ -86,3 +89,38 @@ def run_json(python, script, *args, timeout: int = 600, tensorflow_defaults: boo
     if result.returncode != 0:
         pytest.fail(f"{Path(script).name} {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+# The same float32 graph on two TensorFlow builds: kernels may round or sum in another order.
+PARITY_TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
+
+
+def train_both_and_cross_restore(legacy_python, program, names, tmp_path_factory) -> dict:
+    """`program ENGINE ROOT train` on each engine (one model_dir per name under ROOT), then `program ENGINE ROOT
+    restore` on copies of the other engine's model_dirs: the four JSON answers, keyed by who ran what."""
+    real_root, ours_root = tmp_path_factory.mktemp("real"), tmp_path_factory.mktemp("ours")
+    real = run_json(legacy_python, program, "real", str(real_root), "train")
+    ours = run_json(sys.executable, program, "ours", str(ours_root), "train")
+    real_of_ours, ours_of_real = tmp_path_factory.mktemp("real_of_ours"), tmp_path_factory.mktemp("ours_of_real")
+    for name in names:
+        shutil.copytree(ours_root / name, real_of_ours / name)
+        shutil.copytree(real_root / name, ours_of_real / name)
+    return {"real": real, "ours": ours,
+            "real restores ours": run_json(legacy_python, program, "real", str(real_of_ours), "restore"),
+            "ours restores real": run_json(sys.executable, program, "ours", str(ours_of_real), "restore")}
+
+
+def assert_close(ours, real, where: str):
+    """Equal structure and strings; floats within PARITY_TOLERANCE."""
+    if isinstance(real, dict):
+        assert sorted(ours) == sorted(real), where
+        for key in real:
+            assert_close(ours[key], real[key], f"{where}/{key}")
+    elif isinstance(real, list):
+        assert len(ours) == len(real), where
+        for i, (a, b) in enumerate(zip(ours, real)):
+            assert_close(a, b, f"{where}[{i}]")
+    elif isinstance(real, float):
+        np.testing.assert_allclose(ours, real, err_msg=where, **PARITY_TOLERANCE)
+    else:
+        assert ours == real, where

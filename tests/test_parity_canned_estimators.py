@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from support import run_json
+from support import assert_close, train_both_and_cross_restore
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -36,39 +33,12 @@ MODELS = ("v1_baseline_classifier", "v2_baseline_classifier", "v1_baseline_binar
           "v2_dnn_estimator", "v1_linear_estimator", "v2_linear_estimator", "v1_combined_estimator",
           "v2_combined_estimator", "v1_logit_fn_builders", "v2_baseline_regressor_sum")
 FROM_ZEROS = [name for name in MODELS if "baseline" in name or "linear_estimator" in name]
-# The same float32 graph on two TensorFlow builds: kernels may round or sum in another order.
-TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 
 @pytest.fixture(scope="module")
 def runs(legacy_python, tmp_path_factory):
     """Each engine trains its own models, then evaluates and predicts from the other engine's checkpoints."""
-    real_root, ours_root = tmp_path_factory.mktemp("real"), tmp_path_factory.mktemp("ours")
-    real = run_json(legacy_python, PROGRAM, "real", str(real_root), "train")
-    ours = run_json(sys.executable, PROGRAM, "ours", str(ours_root), "train")
-    real_of_ours, ours_of_real = tmp_path_factory.mktemp("real_of_ours"), tmp_path_factory.mktemp("ours_of_real")
-    for name in MODELS:
-        shutil.copytree(ours_root / name, real_of_ours / name)
-        shutil.copytree(real_root / name, ours_of_real / name)
-    return {"real": real, "ours": ours,
-            "real restores ours": run_json(legacy_python, PROGRAM, "real", str(real_of_ours), "restore"),
-            "ours restores real": run_json(sys.executable, PROGRAM, "ours", str(ours_of_real), "restore")}
-
-
-def assert_close(ours, real, where: str):
-    """Equal structure and strings; floats within TOLERANCE."""
-    if isinstance(real, dict):
-        assert sorted(ours) == sorted(real), where
-        for key in real:
-            assert_close(ours[key], real[key], f"{where}/{key}")
-    elif isinstance(real, list):
-        assert len(ours) == len(real), where
-        for i, (a, b) in enumerate(zip(ours, real)):
-            assert_close(a, b, f"{where}[{i}]")
-    elif isinstance(real, float):
-        np.testing.assert_allclose(ours, real, err_msg=where, **TOLERANCE)
-    else:
-        assert ours == real, where
+    return train_both_and_cross_restore(legacy_python, PROGRAM, MODELS, tmp_path_factory)
 
 
 def is_optimizer_state(name: str) -> bool:
