@@ -66,7 +66,8 @@ def test_a_chief_killed_and_restarted_resumes_from_its_last_checkpoint(tmp_path)
     model_dir = tmp_path / "model"
     cluster = Cluster(program(2000), ps=1, workers=1, model_dir=str(model_dir), out=io.StringIO()).start()
     chief = cluster.task("chief")
-    wait_until(lambda: any(re.search(r"Saving checkpoints for [1-9]", line) for line in chief.lines)
+    # "Saving checkpoints for N" is logged before the files are written; the listeners' "after" line, once they are.
+    wait_until(lambda: any(re.search(r"after saving checkpoint [1-9]", line) for line in chief.lines)
                or chief.process.poll() is not None, "the chief saves a checkpoint after step 0")
     chief.process.send_signal(signal.SIGKILL)
     chief.process.wait()
