@@ -74,10 +74,12 @@ binder: venv
 
 ## A loopback cluster (1 ps, the chief, WORKERS workers, an evaluator), each task its own process with its TF_CONFIG,
 ## training iris_lib.train_on_a_cluster into CLUSTER_DIR (chapter 13). Ctrl-C stops every task.
+## --wait_for_workers: the chief starts once every worker has taken a step, so each trainer contributes.
 WORKERS ?= 2
 CLUSTER_DIR ?= _build/cluster
 cluster: venv
-	$(PY) -m iris_lib.cluster --workers $(WORKERS) --model_dir $(CLUSTER_DIR)
+	$(PY) -m iris_lib.cluster --workers $(WORKERS) --model_dir $(CLUSTER_DIR) \
+		-- $(PY) -m iris_lib.train_on_a_cluster --wait_for_workers
 
 ## The chapters in JupyterLab (widgets and %tensorboard work).
 lab: venv

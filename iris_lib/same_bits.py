@@ -14,6 +14,13 @@ few kernels that still call oneDNN (a convolution's gradient with respect to its
 its AVX code, which every CPU that runs TensorFlow has. The cost, measured: nothing on the guide's
 model, about 1-3 s on chapter 11's CNN.
 
+Eigen's kernels are the same code everywhere, but not its blocking: a product longer than the CPU's L1
+data cache allows is summed in chunks sized from that cache (asked of the CPU on first use), so a 48 KiB
+L1 (AMD Zen 5) splits chapter 11's sums where a 32 KiB one does not, and the CNN's weights drift apart
+within 50 Adam steps. Once TensorFlow has loaded, `pin_eigen_cache_sizes` sets the sizes Eigen reads to
+its own x86 defaults (32 KiB, 256 KiB, 2 MiB: what it assumes when it cannot ask), in every TensorFlow
+library that holds a copy; the Iris models' sums are too short for any CPU to split.
+
 Explicit settings win, except the oneDNN pin: a variable already in the environment is left as it is.
 To get TensorFlow's fastest CPU kernels instead (the last digits then depend on the CPU), set one
 variable before the first `import iris_lib`:
@@ -24,9 +31,15 @@ What stays machine-dependent is listed in companion/differences.md ("The same bi
 """
 from __future__ import annotations
 
+import ctypes
+import importlib.abc
+import importlib.util
+import mmap
 import os
+import struct
 import sys
 import warnings
+from pathlib import Path
 
 SETTINGS = {
     "TF_ENABLE_ONEDNN_OPTS": "0",  # no oneDNN graph rewrites or eager kernels (convolutions, MatMul)
@@ -39,6 +52,11 @@ SETTINGS = {
 PINNED = {"ONEDNN_MAX_CPU_ISA": "AVX"}
 IN_FORCE = {**SETTINGS, **PINNED}  # what the book's stored outputs assume
 SWITCH = "IRIS_LIB_SAME_BITS"
+# Eigen's defaults for x86 (GeneralBlockPanelKernel.h), as (L1, L2, L3) bytes, and the function-local static
+# that holds the sizes it uses: `manage_caching_sizes(...)::m_cacheSizes` (three ptrdiff_t) and its guard.
+EIGEN_CACHE_SIZES = (32 * 1024, 256 * 1024, 2 * 1024 * 1024)
+_CACHE_SIZES_SYMBOL = b"_ZZN5Eigen8internal20manage_caching_sizesENS_6ActionEPlS2_S2_E12m_cacheSizes"
+_GUARD_SYMBOL = b"_ZGV" + _CACHE_SIZES_SYMBOL[2:]
 
 
 def wanted() -> bool:
@@ -56,6 +74,10 @@ def apply() -> dict[str, str]:
     if not wanted():
         return {}
     late = "tensorflow" in sys.modules and any(key not in os.environ for key in SETTINGS)
+    if "tensorflow" in sys.modules:
+        pin_eigen_cache_sizes()
+    elif not any(isinstance(finder, _PinOnceTensorFlowLoads) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _PinOnceTensorFlowLoads())
     for key, value in SETTINGS.items():
         os.environ.setdefault(key, value)
     os.environ.update(PINNED)
@@ -70,3 +92,100 @@ def apply() -> dict[str, str]:
 def in_force() -> bool:
     """True when every product runs in the CPU-independent kernels (what the book's outputs assume)."""
     return all(os.environ.get(key) == value for key, value in IN_FORCE.items())
+
+
+def pin_eigen_cache_sizes(sizes: tuple[int, int, int] = EIGEN_CACHE_SIZES) -> list[str]:
+    """Set Eigen's cache sizes (L1, L2, L3 bytes) in each loaded TensorFlow library; returns their names.
+    (Other sizes than EIGEN_CACHE_SIZES play another CPU, as tests/test_same_bits.py does.)
+
+    The static is private (in `.symtab`, not exported), so its address comes from the library's ELF
+    symbol table plus where the library is mapped. Marking its guard as done keeps Eigen from asking the
+    CPU later. Where anything looks unexpected (another layout, no symbol table, not Linux) nothing is
+    written and the sizes stay the CPU's: the run is still correct, only the last digits may differ.
+    """
+    pinned = []
+    for path, base in _loaded_tensorflow_libraries().items():
+        addresses = _symbol_addresses(path, (_CACHE_SIZES_SYMBOL, _GUARD_SYMBOL))
+        if None in addresses:
+            continue
+        in_use = (ctypes.c_ssize_t * 3).from_address(base + addresses[0])
+        guard = ctypes.c_uint8.from_address(base + addresses[1])
+        if guard.value not in (0, 1) or any(not 0 <= size < 1 << 40 for size in in_use):
+            continue  # not the layout this was written for
+        in_use[:] = sizes
+        guard.value = 1
+        pinned.append(path.name)
+    return pinned
+
+
+def eigen_cache_sizes() -> dict[str, tuple[int, ...]]:
+    """The sizes each loaded TensorFlow library's Eigen uses ((0, 0, 0): not asked yet)."""
+    found = {}
+    for path, base in _loaded_tensorflow_libraries().items():
+        address = _symbol_addresses(path, (_CACHE_SIZES_SYMBOL,))[0]
+        if address is not None:
+            found[path.name] = tuple((ctypes.c_ssize_t * 3).from_address(base + address))
+    return found
+
+
+class _PinOnceTensorFlowLoads(importlib.abc.MetaPathFinder):
+    """Runs `pin_eigen_cache_sizes` right after `import tensorflow` has run, whoever imports it first."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        exec_module = spec.loader.exec_module
+
+        def exec_then_pin(module):
+            exec_module(module)
+            pin_eigen_cache_sizes()
+
+        spec.loader.exec_module = exec_then_pin
+        return spec
+
+
+def _loaded_tensorflow_libraries() -> dict[Path, int]:
+    """TensorFlow's own shared libraries in this process, each with the address it is loaded at."""
+    found = {}
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                fields = line.split(maxsplit=5)
+                if len(fields) == 6 and int(fields[2], 16) == 0:
+                    path = Path(fields[5].strip())
+                    if path.name.startswith("libtensorflow") and ".so" in path.name:
+                        found.setdefault(path, int(fields[0].split("-")[0], 16))
+    except OSError:  # not Linux
+        return {}
+    return found
+
+
+def _symbol_addresses(path: Path, names: tuple[bytes, ...]) -> list[int | None]:
+    """Each name's offset in the loaded image, from the ELF64 `.symtab` (None: not there)."""
+    import numpy as np
+
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as elf:
+        if elf[:4] != b"\x7fELF" or elf[4] != 2:
+            return [None] * len(names)
+        shoff, = struct.unpack_from("<Q", elf, 0x28)
+        shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
+        sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
+        symtab = next((section for section in sections if section[1] == 2), None)  # SHT_SYMTAB
+        if symtab is None:
+            return [None] * len(names)
+        strtab = sections[symtab[6]]
+        strings = (strtab[4], strtab[4] + strtab[5])
+        symbols = np.frombuffer(elf, dtype=[("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"),
+                                            ("value", "<u8"), ("size", "<u8")],
+                                count=symtab[5] // 24, offset=symtab[4])
+        addresses = []
+        for name in names:
+            at = elf.find(b"\0" + name + b"\0", *strings)
+            match = np.flatnonzero(symbols["name"] == at + 1 - strings[0]) if at >= 0 else []
+            addresses.append(int(symbols["value"][match[0]]) if len(match) else None)
+        del symbols
+        return addresses

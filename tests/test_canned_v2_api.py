@@ -127,6 +127,35 @@ def test_v2_sum_writes_no_mean_loss_summary_as_the_real_v2_heads():
     assert _summary_tags(canned_head.RegressionHead(loss_reduction=canned_head.SUM)) == {"loss", "average_loss"}
 
 
+def _auc_pr(head, labels, logits):
+    with tf.Graph().as_default():
+        spec = head.create_estimator_spec({}, ModeKeys.EVAL, tf.constant(logits), labels=tf.constant(labels))
+        value, update_op = spec.eval_metric_ops["auc_precision_recall"]
+        with v1.Session() as session:
+            session.run(v1.local_variables_initializer())
+            session.run(update_op)
+            return session.run(value)
+
+
+def test_v2_binary_classifiers_interpolate_the_pr_auc_as_keras_and_v1_ones_sum_trapezoids():
+    """The real V2 classes' head measured the PR AUC with Keras's AUC (interpolated, as tf.compat.v1's
+    "careful_interpolation"); the V1 head with tf.compat.v1.metrics.auc's trapezoids. Real numbers:
+    tests/legacy/programs/wide_and_deep.py (`make parity`)."""
+    labels = np.array([[1], [0], [1], [1], [0], [1]], dtype=np.int64)
+    logits = np.array([[2.0], [0.5], [-0.3], [1.2], [-1.0], [0.1]], dtype=np.float32)
+    with tf.Graph().as_default(), v1.Session() as session:
+        expected = {}
+        for summation in ("careful_interpolation", "trapezoidal"):
+            value, update_op = v1.metrics.auc(labels, tf.sigmoid(logits), curve="PR", summation_method=summation)
+            session.run(v1.local_variables_initializer())
+            session.run(update_op)
+            expected[summation] = session.run(value)
+    assert expected["careful_interpolation"] != expected["trapezoidal"]
+    assert _auc_pr(canned_head.BinaryClassHead(loss_reduction="sum_over_batch_size", keras_reduction=True),
+                   labels, logits) == expected["careful_interpolation"]
+    assert _auc_pr(canned_head.BinaryClassHead(), labels, logits) == expected["trapezoidal"]
+
+
 @pytest.mark.parametrize("name", sorted(canned.V2_CLASSES))
 def test_v2_signatures_have_tf2s_defaults_and_no_tf1_partitioners(name):
     parameters = inspect.signature(canned.V2_CLASSES[name]).parameters

@@ -10,20 +10,29 @@ import io
 import os
 import re
 import signal
+import subprocess
 import sys
+import threading
+
+import numpy as np
+import pytest
 
 import tensorflow as tf
 
 import iris_lib.tf1 as tf1
 from iris_lib import data
 from iris_lib.cluster import Cluster
-from iris_lib.estimator import training
+from iris_lib.estimator import ModelDirBusyError, training
 from support import eval_fn, make_estimator, train_fn, wait_until
 
 
-def program(max_steps: int) -> list[str]:
+def program(max_steps: int, *flags: str) -> list[str]:
     return [sys.executable, "-m", "iris_lib.train_on_a_cluster", "--max_steps", str(max_steps),
-            "--save_checkpoints_steps", "100", "--throttle_secs", "0", "--max_worker_delay_secs", "0"]
+            "--save_checkpoints_steps", "100", "--throttle_secs", "0", "--max_worker_delay_secs", "0", *flags]
+
+
+def logged_steps(task) -> list[int]:
+    return [int(m.group(1)) for line in task.lines for m in [re.search(r"loss = [^,]+, step = (\d+)", line)] if m]
 
 
 def global_step(model_dir) -> int:
@@ -37,7 +46,8 @@ def evaluated_steps(cluster: Cluster) -> list[int]:
 
 def test_a_cluster_trains_to_max_steps_with_every_worker_and_the_evaluator_follows(tmp_path):
     model_dir = tmp_path / "model"
-    cluster = Cluster(program(600), ps=1, workers=2, model_dir=str(model_dir), out=io.StringIO()).start()
+    cluster = Cluster(program(600, "--wait_for_workers"), ps=1, workers=2, model_dir=str(model_dir),
+                      out=io.StringIO()).start()
     codes = cluster.wait()
     assert codes == {"ps 0": 0, "chief": 0, "worker 0": 0, "worker 1": 0, "evaluator": 0}, cluster.out.getvalue()
     # Each trainer stops when it reads a global step >= max_steps; the others' steps in flight land on top
@@ -45,6 +55,9 @@ def test_a_cluster_trains_to_max_steps_with_every_worker_and_the_evaluator_follo
     assert 600 <= global_step(model_dir) <= 605
     for trainer in ("chief", "worker 0", "worker 1"):
         assert cluster.task(trainer).last_step is not None, f"{trainer} never trained a step"
+    # --wait_for_workers: the chief's first step came after each worker's first (2 updates at least).
+    assert any("Waiting for the 2 workers' first steps." in line for line in cluster.task("chief").lines)
+    assert logged_steps(cluster.task("chief"))[0] >= 2, cluster.out.getvalue()
     assert evaluated_steps(cluster)[-1] >= 600
     # Only the chief writes: one event file and graph.pbtxt in model_dir; the evaluator's in eval/.
     assert len([name for name in os.listdir(model_dir) if name.startswith("events.out.tfevents")]) == 1
@@ -53,7 +66,9 @@ def test_a_cluster_trains_to_max_steps_with_every_worker_and_the_evaluator_follo
 
 def test_a_worker_killed_mid_run_leaves_the_others_to_finish(tmp_path):
     model_dir = tmp_path / "model"
-    cluster = Cluster(program(3000), ps=1, workers=1, model_dir=str(model_dir), out=io.StringIO()).start()
+    # --wait_for_workers: the worker has trained a step before the chief starts, however slowly it started.
+    cluster = Cluster(program(3000, "--wait_for_workers"), ps=1, workers=1, model_dir=str(model_dir),
+                      out=io.StringIO()).start()
     worker = cluster.task("worker 0")
     wait_until(lambda: worker.last_step is not None or worker.process.poll() is not None, "the worker trains")
     worker.process.send_signal(signal.SIGKILL)
@@ -124,3 +139,99 @@ def test_a_cluster_warm_starts_from_a_model_trained_on_one_machine(tmp_path):
     for name in ("dense/kernel", "dense_1/bias", "dense_2/kernel"):
         assert (tf.train.load_variable(first, name) == local.get_variable_value(name)).all(), name
     assert int(tf.train.load_variable(first, "global_step")) == 0  # the weights, not the step, come along
+
+
+def test_only_the_chief_holds_the_model_dir_lock_while_the_workers_train_beside_it(tmp_path):
+    """A local trainer started on the cluster's model_dir is refused; the worker trains all the same."""
+    iris = data.load_data()
+    columns = [tf1.feature_column.numeric_column(key) for key in data.FEATURE_NAMES]
+    model_dir = tmp_path / "model"
+    # Steps enough that the chief is still training when we try (stopped below); the worker steps first.
+    cluster = Cluster(program(1_000_000, "--wait_for_workers"), ps=1, workers=1, model_dir=str(model_dir),
+                      out=io.StringIO()).start()
+    chief, worker = cluster.task("chief"), cluster.task("worker 0")
+    try:
+        wait_until(lambda: chief.last_step is not None or chief.process.poll() is not None, "the chief trains")
+        with pytest.raises(ModelDirBusyError, match="chief|pid"):
+            make_estimator(model_dir, columns).train(train_fn(iris), steps=1)
+        assert worker.last_step is not None and chief.process.poll() is None, cluster.out.getvalue()
+    finally:
+        cluster.stop()
+    make_estimator(model_dir, columns).train(train_fn(iris), steps=1)  # the chief is gone, and its lock with it
+
+
+# A real user's program whose training loss turns NaN from global step 50 on (its weights stay finite).
+DIVERGING_PROGRAM = '''
+import sys
+import tensorflow as tf
+from iris_lib import data
+from iris_lib.custom_estimator import feature_columns
+from iris_lib.estimator import Estimator, RunConfig
+from iris_lib.estimator.training import EvalSpec, TrainSpec, train_and_evaluate
+from iris_lib.model import my_model_fn
+
+
+def nan_from_step_50(features, labels, mode, params):
+    spec = my_model_fn(features, labels, mode, params)
+    if mode != "train":
+        return spec
+    step = tf.compat.v1.train.get_global_step()
+    return spec._replace(loss=tf.where(step >= 50, tf.constant(float("nan")), spec.loss))
+
+
+tf.compat.v1.logging.set_verbosity(tf.compat.v1.logging.INFO)
+(train_x, train_y), (valid_x, valid_y), _ = data.load_splits()
+estimator = Estimator(nan_from_step_50, config=RunConfig(save_checkpoints_steps=20, experimental_max_worker_delay_secs=0),
+                      params={"feature_columns": feature_columns(), "hidden_units": [10, 10], "n_classes": 3})
+train_and_evaluate(estimator, TrainSpec(lambda: data.train_input_fn(train_x, train_y, 32), max_steps=3000),
+                   EvalSpec(lambda: data.eval_input_fn(valid_x, valid_y, 32), start_delay_secs=0, throttle_secs=0))
+'''
+
+
+def test_a_nan_loss_on_a_cluster_stops_the_chief_and_the_launcher_stops_the_rest(tmp_path):
+    """The real NanTensorHook runs in every trainer: the chief fails, the launcher stops every other task, and
+    the checkpoints written before stay whole."""
+    (tmp_path / "diverging.py").write_text(DIVERGING_PROGRAM)
+    model_dir = tmp_path / "model"
+    cluster = Cluster([sys.executable, str(tmp_path / "diverging.py")], ps=1, workers=1, model_dir=str(model_dir),
+                      out=io.StringIO()).start()
+    codes = cluster.wait()
+    assert codes["chief"] == 1 and codes["ps 0"] == 0, cluster.out.getvalue()
+    assert all(code is not None for code in codes.values())  # nothing left running
+    assert any("NaN loss during training" in line for line in cluster.task("chief").lines), cluster.out.getvalue()
+    last = tf.train.latest_checkpoint(str(model_dir))  # written before the NaN (or at its step): whole, finite
+    assert int(tf.train.load_variable(last, "global_step")) < 3000
+    for name, _ in tf.train.list_variables(last):
+        assert np.isfinite(tf.train.load_variable(last, name)).all(), name
+
+
+def test_ctrl_c_on_the_launcher_stops_every_task_it_started(tmp_path):
+    model_dir = tmp_path / "model"
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "iris_lib.cluster", "--workers", "1", "--model_dir", str(model_dir), "--",
+         *program(100_000), "--model_dir", str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(launcher.stdout), daemon=True)
+    reader.start()
+    wait_until(lambda: any(re.search(r"^\[(chief|worker 0)\] .*step = \d+", line) for line in lines)
+               or launcher.poll() is not None, "a trainer logs a step")
+    tasks = _processes_mentioning(str(model_dir), besides=launcher.pid)
+    assert len(tasks) == 4, "".join(lines)  # the ps, the chief, the worker and the evaluator
+    launcher.send_signal(signal.SIGINT)
+    assert launcher.wait() != 0
+    reader.join()
+    assert "[cluster] Ctrl-C: stopping every task" in "".join(lines)
+    assert _processes_mentioning(str(model_dir), besides=launcher.pid) == []
+
+
+def _processes_mentioning(text: str, besides: int) -> list[int]:
+    """Live processes (not zombies) whose command line holds `text`."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline, open(f"/proc/{pid}/stat") as stat:
+                if text.encode() in cmdline.read() and stat.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(pid))
+        except OSError:
+            continue
+    return [pid for pid in found if pid != besides]

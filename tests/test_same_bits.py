@@ -1,7 +1,8 @@
 """Same bits on every x86-64 CPU (iris_lib.same_bits). oneDNN picks its kernels by the processor, so with
 TensorFlow's defaults a seeded run ends differently at each instruction-set level; with iris_lib's settings
 the bits are the same at every level, and each setting is shown to be needed. `make test-portable` then
-runs every chapter against the same stored outputs with oneDNN capped at each level."""
+runs every chapter against the same stored outputs with oneDNN capped at each level. Eigen blocks long sums
+by the CPU's cache sizes: iris_lib pins them, and a test plays CPUs with other caches."""
 import json
 import os
 import subprocess
@@ -82,3 +83,39 @@ def test_iris_lib_imported_after_tensorflow_warns_that_the_digits_may_differ():
     out = subprocess.run([sys.executable, "-W", "always", "-c", "import tensorflow, iris_lib"], env=env,
                          capture_output=True, text=True, timeout=HANG_GUARD_SECONDS)
     assert out.returncode == 0 and "TensorFlow was imported before iris_lib" in out.stderr, out.stderr[-2000:]
+
+
+# A product long enough for Eigen to split its sums by the L1 cache (k = 4096), on the one thread the eager
+# ops get, once for each cache layout: iris_lib's pinned sizes, a Zen 5's (48 KiB L1), an old Atom's (24 KiB),
+# then pinned again.
+CACHE_PLAY = textwrap.dedent("""
+    import hashlib, json
+    import numpy as np
+    import iris_lib.tf1  # noqa: F401  (pins Eigen's cache sizes once TensorFlow has loaded)
+    import tensorflow as tf
+    from iris_lib import same_bits
+    rng = np.random.RandomState(0)
+    a, b = (tf.constant(rng.rand(*shape).astype(np.float32) - 0.5) for shape in ((64, 4096), (4096, 64)))
+    def product_bits():
+        return hashlib.sha256(tf.matmul(a, b).numpy().tobytes()).hexdigest()
+    seen = {'after import': same_bits.eigen_cache_sizes(), 'pinned': product_bits()}
+    for name, sizes in (('zen5', (48 << 10, 1 << 20, 32 << 20)), ('atom', (24 << 10, 512 << 10, 0)),
+                        ('pinned again', same_bits.EIGEN_CACHE_SIZES)):
+        seen[name + ' libraries'] = same_bits.pin_eigen_cache_sizes(sizes)
+        seen[name] = product_bits()
+    print(json.dumps(seen))
+""")
+
+
+def test_eigen_splits_long_sums_by_the_pinned_cache_sizes_whatever_the_cpu_has():
+    out = subprocess.run([sys.executable, "-c", CACHE_PLAY], capture_output=True, text=True,
+                         timeout=HANG_GUARD_SECONDS)
+    assert out.returncode == 0, out.stderr[-2000:]
+    seen = json.loads(out.stdout.splitlines()[-1])
+    # Right after the import every TensorFlow library holding Eigen's sizes has iris_lib's, before any product.
+    assert seen["after import"] and all(tuple(sizes) == same_bits.EIGEN_CACHE_SIZES
+                                        for sizes in seen["after import"].values()), seen
+    assert "libtensorflow_cc.so.2" in seen["after import"]
+    # Other caches, other sums: the pin is what keeps the bits.
+    assert seen["zen5"] != seen["pinned"] and seen["atom"] != seen["pinned"], seen
+    assert seen["pinned again"] == seen["pinned"], seen

@@ -279,6 +279,9 @@ class BinaryClassHead(_Head):
                 raise ValueError(f"thresholds not in (0, 1): {self._thresholds}.")
         self._label_vocabulary = label_vocabulary
         self._estimator = estimator
+        # The real V1 head's tf.compat.v1.metrics.auc summed the PR curve by trapezoids; the V2 classes' head
+        # used Keras's AUC, which interpolates it (as "careful_interpolation" does).
+        self._pr_summation = "careful_interpolation" if keras_reduction else "trapezoidal"
 
     def _predictions(self, logits):
         two_class_logits = tf.concat([tf.zeros_like(logits), logits], axis=-1, name="two_class_logits")
@@ -328,7 +331,7 @@ class BinaryClassHead(_Head):
             keys.ACCURACY_BASELINE: baseline,
             keys.AUC: v1.metrics.auc(labels, logistic, weights=weights_for(logistic), name=keys.AUC),
             keys.AUC_PR: v1.metrics.auc(labels, logistic, weights=weights_for(logistic), curve="PR",
-                                        name=keys.AUC_PR),
+                                        summation_method=self._pr_summation, name=keys.AUC_PR),
         }
         for threshold in self._thresholds:
             above = tf.cast(tf.greater_equal(logistic, threshold), tf.float32)

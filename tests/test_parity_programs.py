@@ -1,0 +1,108 @@
+"""Real-style Estimator programs give the same results on iris_lib as on the REAL TensorFlow 2.15 tf.estimator.
+
+Each program in `tests/legacy/programs/` is written the way tutorials and production code used the Estimator
+APIs (wide & deep with every kind of feature column, public heads in custom model_fns, Baseline*,
+InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear
+models on numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start
+and introspection). Each runs as `python PROGRAM real` in the legacy venv and `python PROGRAM ours` here,
+and prints one JSON line: numbers must agree within PARITY_TOLERANCE, everything else exactly. Each test
+also checks something of the real run alone, so that a broken program cannot make both sides agree on
+nothing. Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from support import assert_close, run_json
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("IRIS_PARITY") != "1",
+    reason="parity with the real tf.estimator is opt-in: IRIS_PARITY=1 (see `make parity`)",
+)
+
+PROGRAMS = Path(__file__).resolve().parent / "legacy" / "programs"
+
+
+def wide_and_deep(real):
+    for model in real.values():
+        assert model["metrics"]["global_step"] == 30 and model["metrics"]["accuracy"] > 0.6
+        assert {p["classes"][0] for p in model["predictions"]} <= {"<=50K", ">50K"}
+        assert "linear/linear_model/age_bucketized_X_education/weights" in model["weights"]
+        assert "dnn/input_from_feature_columns/input_layer/occupation_embedding/embedding_weights" in model["weights"]
+    assert real["v1"]["metrics"]["loss"] > 10 * real["v2"]["metrics"]["loss"]  # V1 sums the loss over a batch
+
+
+def head_model_fn(real):
+    assert real["metrics"]["global_step"] == 12
+    assert real["predictions"][0]["all_classes"] == ["setosa", "versicolor", "virginica"]
+    assert real["signatures"] == ["predict"]  # raw tensor inputs: no classify signature
+    np.testing.assert_allclose(real["served probabilities"], [p["probabilities"] for p in real["predictions"][:2]],
+                               rtol=1e-5)
+
+
+def regression_and_binary_heads(real):
+    assert real["regression"]["metrics"]["global_step"] == real["binary"]["metrics"]["global_step"] == 15
+    assert len(real["regression"]["predictions"][0]["predictions"]) == 2
+    assert "recall/positive_threshold_0.7" in real["binary"]["metrics"]
+
+
+def baselines(real):
+    assert {name: len(model["bias"]) for name, model in real.items()} == {
+        "v1 classifier": 3, "v2 regressor": 2, "v2 binary classifier": 1}
+    assert all(model["metrics"]["global_step"] == 20 for model in real.values())
+    assert real["v1 classifier"]["predictions"][0]["classes"] == ["red"]  # the most frequent label
+
+
+def in_memory_evaluator(real):
+    assert sorted({step for step, _, _ in real["events"]}) == [0, 5, 10, 15, 20]
+    assert real["folders"] == ["eval_validation"]
+    assert real["final"]["global_step"] == 20
+
+
+def tfrecord_export(real):
+    assert real["metrics"]["global_step"] == 16
+    assert sorted(real["signatures"]) == ["classification", "predict", "regression", "serving_default"]
+    assert real["classified"]["classes"] == [["skip", "buy"]] * 4
+    assert real["spec"]["label"] == "FixedLenFeature"
+
+
+def float_steps_string_activations(real):
+    assert [model["global steps"] for model in real.values()] == [[10, 25, 30]] * 3
+    assert min(real["relu"]["predictions"][0]["hidden"]) == 0.0 < min(real["tanh"]["predictions"][0]["hidden"]) + 1
+
+
+def linear_ftrl_numpy_pandas(real):
+    assert real["regressor"]["metrics"]["global_step"] == 25
+    assert real["classifier"]["metrics"]["global_step"] == 15  # 3 epochs of 50 rows in batches of 10
+    assert len(real["regressor"]["predictions"]) == len(real["classifier"]["predictions"]) == 3
+
+
+def train_and_evaluate_exporters(real):
+    steps = [step for step, _ in real["evaluated"]]
+    assert real["global step"] == steps[-1] < 200 and all(step % 5 == 0 for step in steps)
+    assert real["kept"] == {"best": 2, "latest": 1} and real["signatures"] == ["serving_default"]
+
+
+def warm_start_and_inspect(real):
+    assert real["a variables"] == ["global_step", "hidden/bias", "hidden/kernel", "logits/bias", "logits/kernel"]
+    assert "extra/kernel" in real["b variables"] and real["b latest checkpoint"] == "model.ckpt-10"
+    assert sorted(real["b probabilities only"][0]) == ["probabilities"]
+    assert [len(batch["class_ids"]) for batch in real["b batches"]] == [16, 14]
+
+
+CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, in_memory_evaluator,
+          tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
+          train_and_evaluate_exporters, warm_start_and_inspect]
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=[check.__name__ for check in CHECKS])
+def test_a_real_style_program_gives_the_same_results_on_both_engines(legacy_python, check):
+    program = PROGRAMS / f"{check.__name__}.py"
+    real = run_json(legacy_python, program, "real")
+    check(real)
+    assert_close(run_json(sys.executable, program, "ours"), real, check.__name__)
