@@ -51,9 +51,23 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
-def tf_configs(ps: int, workers: int, evaluator: bool, model_dir: str | None) -> list[tuple[Task, dict]]:
+def reserve_ports(count: int) -> list[socket.socket]:
+    """Ports held on 127.0.0.1 until the cluster stops, so that no other process is handed one meanwhile (two
+    clusters started at once, as by tests in parallel, would otherwise meet). Each is bound, not listening, with
+    SO_REUSEPORT, which a TensorFlow gRPC server started with TF_GRPC_REUSE_PORT=1 shares: it alone listens."""
+    sockets = []
+    for _ in range(count):
+        held = socket.socket()
+        held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        held.bind(("127.0.0.1", 0))
+        sockets.append(held)
+    return sockets
+
+
+def tf_configs(ps: int, workers: int, evaluator: bool, model_dir: str | None,
+               ports: list[int] | None = None) -> list[tuple[Task, dict]]:
     """Each task with its TF_CONFIG: the cluster (ps, one chief, workers) and its own type and index."""
-    ports = iter(free_ports(ps + 1 + workers))
+    ports = iter(ports or free_ports(ps + 1 + workers))
     cluster = {"chief": [f"127.0.0.1:{next(ports)}"]}
     if ps:
         cluster["ps"] = [f"127.0.0.1:{next(ports)}" for _ in range(ps)]
@@ -85,7 +99,9 @@ class Cluster:
     def __init__(self, program: list[str], ps: int = 1, workers: int = 2, evaluator: bool = True,
                  model_dir: str | None = None, out=sys.stdout):
         self.program, self.out = program, out
-        self.layout = tf_configs(ps, workers, evaluator, model_dir)
+        self._held_ports = reserve_ports(ps + 1 + workers) if hasattr(socket, "SO_REUSEPORT") else []
+        self.layout = tf_configs(ps, workers, evaluator, model_dir,
+                                 [held.getsockname()[1] for held in self._held_ports] or None)
         self.tasks: list[Task] = []
         self._readers: list[threading.Thread] = []
 
@@ -109,7 +125,8 @@ class Cluster:
         return task
 
     def _launch(self, task: Task, tf_config: dict) -> None:
-        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "PYTHONUNBUFFERED": "1",
+               "TF_GRPC_REUSE_PORT": "1" if self._held_ports else os.environ.get("TF_GRPC_REUSE_PORT", "0")}
         task.process = subprocess.Popen(self.program, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)
         reader = threading.Thread(target=_stream, args=(task, task.process, self.out), daemon=True)
@@ -145,6 +162,8 @@ class Cluster:
                 task.process.wait()
         for reader in self._readers:
             reader.join()
+        for held in self._held_ports:
+            held.close()
         steps = ", ".join(f"{task.name} {task.last_step}" for task in self.tasks if task.last_step is not None)
         self._say(f"exit codes: {self.exit_codes()}; last logged global step per trainer: {steps or 'none'}")
 

@@ -10,6 +10,7 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -207,9 +208,14 @@ def test_a_nan_loss_on_a_cluster_stops_the_chief_and_the_launcher_stops_the_rest
 
 def test_ctrl_c_on_the_launcher_stops_every_task_it_started(tmp_path):
     model_dir = tmp_path / "model"
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "iris_lib.cluster", "--workers", "1", "--model_dir", str(model_dir), "--",
-         *program(100_000), "--model_dir", str(model_dir)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    argv = ["iris_lib.cluster", "--workers", "1", "--model_dir", str(model_dir), "--", *program(100_000),
+            "--model_dir", str(model_dir)]
+    # As from a terminal: Ctrl-C on. A background job of a script (as CI starts its lanes) inherits SIGINT ignored,
+    # and Python then leaves it ignored.
+    as_from_a_terminal = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                          f"sys.argv = {argv!r}; runpy.run_module('iris_lib.cluster', run_name='__main__')")
+    launcher = subprocess.Popen([sys.executable, "-c", as_from_a_terminal], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(launcher.stdout), daemon=True)
     reader.start()
@@ -235,3 +241,22 @@ def _processes_mentioning(text: str, besides: int) -> list[int]:
         except OSError:
             continue
     return [pid for pid in found if pid != besides]
+
+
+def test_a_clusters_ports_are_held_for_it_until_it_stops(tmp_path):
+    """Between choosing its ports and its servers binding them (seconds, while TensorFlow imports), no other process
+    is handed one: clusters started at once, as by tests in parallel, never meet."""
+    cluster = Cluster(program(10), ps=1, workers=1, model_dir=str(tmp_path / "model"), out=io.StringIO())
+    ports = [int(address.rsplit(":", 1)[1]) for address in
+             sum(cluster.layout[0][1]["cluster"].values(), [])]
+    assert len(set(ports)) == 3
+    for port in ports:
+        with socket.socket() as other, pytest.raises(OSError, match="in use"):
+            other.bind(("127.0.0.1", port))
+    cluster.start()
+    codes = cluster.wait()
+    assert codes == {"ps 0": 0, "chief": 0, "worker 0": 0, "evaluator": 0}, cluster.out.getvalue()
+    for port in ports:  # released once it stopped (SO_REUSEADDR: its closed connections linger in TIME_WAIT)
+        with socket.socket() as other:
+            other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            other.bind(("127.0.0.1", port))

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PROGRAM = Path(__file__).resolve().parent / "legacy" / "cluster_program.py"
-MAX_STEPS = 1000
+MAX_STEPS = 2000  # async updates land in any order: 2000 steps leave a margin above 0.9 (1000 scored 0.933-1.0)
 
 
 def run_cluster(python, engine: str, model_dir: Path) -> dict:

@@ -69,6 +69,29 @@ if RESUME_DIR:
                       "resumed_step": int(estimator.get_variable_value("global_step"))}))
     sys.exit(0)
 
+class WaitForWorkersHook(tf.train.SessionRunHook):
+    """A user's hook (iris_lib.train_on_a_cluster has the same): each worker puts a token in a queue on the ps after
+    its first step, and the chief takes them all before its own first, so every trainer trains on both engines,
+    however fast each process starts (the real workers re-check for the chief's model every 30 s)."""
+
+    def __init__(self, config):
+        self.is_chief, self.workers = config.is_chief, config.num_worker_replicas - 1
+
+    def begin(self):
+        with tf.device("/job:ps/task:0"):
+            queue = tf.FIFOQueue(self.workers, tf.int32, shapes=[], shared_name="workers_have_stepped")
+        self.take_all, self.put, self.pending = queue.dequeue_many(self.workers), queue.enqueue(0), not self.is_chief
+
+    def after_create_session(self, session, coord):
+        if self.is_chief:
+            session.run(self.take_all)
+
+    def after_run(self, run_context, run_values):
+        if self.pending:
+            run_context.session.run(self.put)
+            self.pending = False
+
+
 tf.logging.set_verbosity(tf.logging.INFO)  # each trainer's "loss = ..., step = N": the launcher follows them
 # Every checkpoint is kept: the real evaluator fails when the checkpoint it picked is rotated away before it
 # restores it (ours skips to the newer one), a race three fast trainers win often with the default 5.
@@ -76,7 +99,7 @@ config = tf.estimator.RunConfig(save_checkpoints_steps=100, keep_checkpoint_max=
                                 experimental_max_worker_delay_secs=0)
 estimator = tf.estimator.Estimator(model_fn, config=config, params={})
 result = tf.estimator.train_and_evaluate(
-    estimator, tf.estimator.TrainSpec(train_input_fn, max_steps=MAX_STEPS),
+    estimator, tf.estimator.TrainSpec(train_input_fn, max_steps=MAX_STEPS, hooks=[WaitForWorkersHook(config)]),
     tf.estimator.EvalSpec(eval_input_fn, steps=None, start_delay_secs=0, throttle_secs=0))
 if config.task_type == "evaluator":
     metrics = tf.train.load_variable(tf.train.latest_checkpoint(estimator.model_dir), "global_step")
