@@ -27,8 +27,9 @@ from iris_lib.model import my_model_fn
 
 class WaitForWorkersHook(tf.compat.v1.train.SessionRunHook):
     """The chief takes its first step once each worker has taken one: every worker puts a token in a queue
-    on ps 0 after its first step, and the chief, starting from step 0, takes them all before its first.
-    A queue rather than a variable: it needs no initializing and is not saved in the checkpoints."""
+    on ps 0 after its first step, and the chief, once its session is up, takes them all and puts them back
+    (so that a restarted chief finds them there). A queue rather than a variable: it needs no initializing
+    and is not saved in the checkpoints."""
 
     def __init__(self, config):
         self._is_chief, self._workers = config.is_chief, config.num_worker_replicas - 1
@@ -39,15 +40,15 @@ class WaitForWorkersHook(tf.compat.v1.train.SessionRunHook):
         if not self._active:
             return
         with tf.device(self._device):
-            queue = tf.compat.v1.FIFOQueue(self._workers, tf.int32, shapes=[], shared_name="workers_have_stepped")
-            self._take_all, self._put = queue.dequeue_many(self._workers), queue.enqueue(0)
-        self._global_step = tf.compat.v1.train.get_global_step()
+            queue = tf.compat.v1.FIFOQueue(2 ** 20, tf.int32, shapes=[], shared_name="workers_have_stepped")
+            self._wait_for_all = queue.enqueue_many(queue.dequeue_many(self._workers))
+            self._put = queue.enqueue(0)
         self._pending_put = not self._is_chief
 
     def after_create_session(self, session, coord):
-        if self._active and self._is_chief and session.run(self._global_step) == 0:
+        if self._active and self._is_chief:
             tf.compat.v1.logging.info("Waiting for the %d workers' first steps.", self._workers)
-            session.run(self._take_all)
+            session.run(self._wait_for_all)
 
     def after_run(self, run_context, run_values):
         if self._active and self._pending_put:
