@@ -125,8 +125,9 @@ class Cluster:
         return task
 
     def _launch(self, task: Task, tf_config: dict) -> None:
-        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "PYTHONUNBUFFERED": "1",
-               "TF_GRPC_REUSE_PORT": "1" if self._held_ports else os.environ.get("TF_GRPC_REUSE_PORT", "0")}
+        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "PYTHONUNBUFFERED": "1"}
+        if self._held_ports:  # the servers share the ports this holds
+            env["TF_GRPC_REUSE_PORT"] = "1"
         task.process = subprocess.Popen(self.program, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True, start_new_session=True)
         reader = threading.Thread(target=_stream, args=(task, task.process, self.out), daemon=True)

@@ -32,6 +32,7 @@ What stays machine-dependent is listed in companion/differences.md ("The same bi
 from __future__ import annotations
 
 import ctypes
+import functools
 import importlib.abc
 import importlib.util
 import mmap
@@ -104,28 +105,27 @@ def pin_eigen_cache_sizes(sizes: tuple[int, int, int] = EIGEN_CACHE_SIZES) -> li
     written and the sizes stay the CPU's: the run is still correct, only the last digits may differ.
     """
     pinned = []
-    for path, base in _loaded_tensorflow_libraries().items():
-        addresses = _symbol_addresses(path, (_CACHE_SIZES_SYMBOL, _GUARD_SYMBOL))
-        if None in addresses:
-            continue
-        in_use = (ctypes.c_ssize_t * 3).from_address(base + addresses[0])
-        guard = ctypes.c_uint8.from_address(base + addresses[1])
+    for name, in_use, guard in _eigen_statics():
         if guard.value not in (0, 1) or any(not 0 <= size < 1 << 40 for size in in_use):
             continue  # not the layout this was written for
         in_use[:] = sizes
         guard.value = 1
-        pinned.append(path.name)
+        pinned.append(name)
     return pinned
 
 
 def eigen_cache_sizes() -> dict[str, tuple[int, ...]]:
     """The sizes each loaded TensorFlow library's Eigen uses ((0, 0, 0): not asked yet)."""
-    found = {}
+    return {name: tuple(in_use) for name, in_use, _ in _eigen_statics()}
+
+
+def _eigen_statics():
+    """(library name, its three cache sizes, its guard byte) for each loaded TensorFlow library holding them."""
     for path, base in _loaded_tensorflow_libraries().items():
-        address = _symbol_addresses(path, (_CACHE_SIZES_SYMBOL,))[0]
-        if address is not None:
-            found[path.name] = tuple((ctypes.c_ssize_t * 3).from_address(base + address))
-    return found
+        sizes_at, guard_at = _symbol_addresses(path, (_CACHE_SIZES_SYMBOL, _GUARD_SYMBOL))
+        if sizes_at is not None and guard_at is not None:
+            yield (path.name, (ctypes.c_ssize_t * 3).from_address(base + sizes_at),
+                   ctypes.c_uint8.from_address(base + guard_at))
 
 
 class _PinOnceTensorFlowLoads(importlib.abc.MetaPathFinder):
@@ -164,19 +164,21 @@ def _loaded_tensorflow_libraries() -> dict[Path, int]:
     return found
 
 
-def _symbol_addresses(path: Path, names: tuple[bytes, ...]) -> list[int | None]:
-    """Each name's offset in the loaded image, from the ELF64 `.symtab` (None: not there)."""
+@functools.lru_cache(maxsize=None)
+def _symbol_addresses(path: Path, names: tuple[bytes, ...]) -> tuple[int | None, ...]:
+    """Each name's offset in the loaded image, from the ELF64 `.symtab` (None: not there). Cached: a loaded
+    library does not change, and its string table is some 175 MB to search."""
     import numpy as np
 
     with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as elf:
         if elf[:4] != b"\x7fELF" or elf[4] != 2:
-            return [None] * len(names)
+            return (None,) * len(names)
         shoff, = struct.unpack_from("<Q", elf, 0x28)
         shentsize, shnum = struct.unpack_from("<HH", elf, 0x3A)
         sections = [struct.unpack_from("<IIQQQQIIQQ", elf, shoff + i * shentsize) for i in range(shnum)]
         symtab = next((section for section in sections if section[1] == 2), None)  # SHT_SYMTAB
         if symtab is None:
-            return [None] * len(names)
+            return (None,) * len(names)
         strtab = sections[symtab[6]]
         strings = (strtab[4], strtab[4] + strtab[5])
         symbols = np.frombuffer(elf, dtype=[("name", "<u4"), ("info", "u1"), ("other", "u1"), ("shndx", "<u2"),
@@ -188,4 +190,4 @@ def _symbol_addresses(path: Path, names: tuple[bytes, ...]) -> list[int | None]:
             match = np.flatnonzero(symbols["name"] == at + 1 - strings[0]) if at >= 0 else []
             addresses.append(int(symbols["value"][match[0]]) if len(match) else None)
         del symbols
-        return addresses
+        return tuple(addresses)
