@@ -10,7 +10,10 @@ TF2 had there (`DNNClassifier` is `DNNClassifierV2`), and `tf.compat.v1.estimato
 classes, plus `inputs.numpy_input_fn`/`pandas_input_fn`), as in TensorFlow 2.15; programs written as
 `import tensorflow.compat.v1 as tf` get the V1 classes, as they did. `tensorflow.estimator` and
 `tensorflow.compat.v1.estimator` are registered as modules too (`from tensorflow.estimator import export`).
-Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in for the guide's TF1 code.
+`tf.compat.v1.layers` becomes iris_lib's graph-mode layers (TF 2.21's refuses `dense` and the rest under
+Keras 3, and TF2-era model_fns called them: `tf.compat.v1.layers.dense(...)`, TF's migration guide's
+`tf1.layers.Dense(1)(features)`). Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in
+for the guide's TF1 code.
 """
 import sys
 
@@ -23,6 +26,7 @@ import tensorflow.compat.v1 as _tf_v1
 import tensorflow.compat.v2 as _tf_v2
 
 from iris_lib.estimator.api import ESTIMATOR_V1, ESTIMATOR_V2
+from iris_lib.tf1 import layers as _layers
 
 for _module, _namespace in ((_tf, ESTIMATOR_V2), (_tf_v2, ESTIMATOR_V2), (_tf_v1, ESTIMATOR_V1),
                             (_tf.compat.v1, ESTIMATOR_V1), (_tf.compat.v2, ESTIMATOR_V2)):
@@ -30,3 +34,6 @@ for _module, _namespace in ((_tf, ESTIMATOR_V2), (_tf_v2, ESTIMATOR_V2), (_tf_v1
 sys.modules["tensorflow.estimator"] = ESTIMATOR_V2
 sys.modules["tensorflow.compat.v1.estimator"] = ESTIMATOR_V1
 sys.modules["tensorflow.compat.v2.estimator"] = ESTIMATOR_V2
+for _module in (_tf_v1, _tf.compat.v1):
+    _module.layers = _layers
+sys.modules["tensorflow.compat.v1.layers"] = _layers

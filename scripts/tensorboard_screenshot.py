@@ -3,7 +3,8 @@
 Trains the model of chapter 7 with the chapter's code (the guide's `my_model_fn`, `hidden_units=[10, 10]`,
 the book's seed, 1000 steps of 100, one evaluation) in its own model_dir, starts the real
 `tensorboard --logdir` on it at 127.0.0.1, opens the Scalars page in Debian's chromium through Playwright,
-and saves `chapters/images/tensorboard_scalars.png`. Next to it, `tensorboard_scalars.json` records what was
+and saves `chapters/images/tensorboard_scalars.png`, which it also attaches to chapter 7's cell that shows it
+(an attachment travels with the notebook to Colab; the book shows the file). Next to it, `tensorboard_scalars.json` records what was
 drawn (steps, runs, tags, the model_fn's source hash); tests/test_tensorboard_screenshot.py checks that
 record against chapter 7 and the library, so a changed model means a stale screenshot and a failing test.
 
@@ -35,6 +36,7 @@ from iris_lib.notebook import BOOK_SEED, fresh_model_dir  # noqa: E402
 from iris_lib.tensorboard import read_run  # noqa: E402
 
 IMAGE = ROOT / "chapters" / "images" / "tensorboard_scalars.png"
+CHAPTER = ROOT / "chapters" / "07_tensorboard.ipynb"
 RECORD = IMAGE.with_suffix(".json")
 STEPS, BATCH_SIZE, HIDDEN_UNITS = 1000, 100, [10, 10]
 TAGS = ["accuracy", "global_step/sec", "loss"]
@@ -109,10 +111,23 @@ def capture(model_dir: str, image: Path) -> None:
         process.wait(timeout=30)
 
 
+def attach(image: Path, chapter: Path) -> None:
+    """Put the image into the chapter's cell that shows it (`![...](attachment:NAME)`), as Jupyter does."""
+    import base64
+
+    import nbformat
+
+    notebook = nbformat.read(chapter, as_version=4)
+    cell = next(c for c in notebook.cells if f"(attachment:{image.name})" in c.source)
+    cell["attachments"] = {image.name: {"image/png": base64.b64encode(image.read_bytes()).decode()}}
+    nbformat.write(notebook, chapter)
+
+
 def main() -> int:
     model_dir = train_chapter_model()
     runs = read_run(model_dir)
     capture(model_dir, IMAGE)
+    attach(IMAGE, CHAPTER)
     from tensorboard import version
 
     record = {

@@ -639,3 +639,37 @@ def test_tensorboard_drops_the_points_of_a_run_resumed_from_an_older_checkpoint(
     assert loss["step"].tolist() == [1, 11, 21]
     assert loss["wall_time"].iloc[2] > first["wall_time"].iloc[2]
     assert loss["value"].iloc[:2].tolist() == first["value"].iloc[:2].tolist()
+
+
+def test_under_a_strategy_an_input_fn_that_asks_gets_an_input_context_as_the_real_one(tmp_path, iris, columns):
+    """The real engine called input_fn through the strategy's distribute_datasets_from_function, which passes an
+    InputContext to an input_fn declaring `input_context`; without a strategy it passes none."""
+    (train_x, train_y), _ = iris
+    received = []
+
+    def input_fn(input_context=None):
+        received.append(input_context)
+        return data.train_input_fn(train_x, train_y, 100)
+
+    make_estimator(tmp_path / "plain", columns).train(input_fn, steps=1)
+    make_estimator(tmp_path / "one_device", columns,
+                   train_distribute=tf.distribute.OneDeviceStrategy("/cpu:0")).train(input_fn, steps=1)
+    assert received[0] is None
+    assert isinstance(received[1], tf.distribute.InputContext)
+    assert (received[1].num_input_pipelines, received[1].input_pipeline_id, received[1].num_replicas_in_sync) == (1, 0, 1)
+
+
+def test_a_model_fn_that_writes_its_own_loss_summary_gets_no_second_one(tmp_path, iris, columns):
+    """As the real engine: the Estimator adds `loss` only when no summary op is named so (a canned head writes
+    its own), so TensorBoard shows one `loss` curve, not `loss` and `loss_1`."""
+    def model_fn(features, labels, mode, params):
+        spec = my_model_fn(features, labels, mode, params)
+        if mode == ModeKeys.TRAIN:
+            tf.compat.v1.summary.scalar("loss", spec.loss)
+        return spec
+
+    estimator = Estimator(model_fn=model_fn, model_dir=str(tmp_path), config=RunConfig(tf_random_seed=7),
+                          params={"feature_columns": columns, "hidden_units": [10, 10], "n_classes": 3})
+    estimator.train(train_fn(iris), steps=3)
+    tags = set(scalars(str(tmp_path)))
+    assert "loss" in tags and "loss_1" not in tags

@@ -39,7 +39,7 @@ COMPANIONS = [ROOT / f"{page}.ipynb" for page in PAGES if page.startswith("compa
 def test_the_toc_opens_with_the_tf1_primer_and_has_the_companions_after_the_chapters():
     assert PAGES[0] == "companion/tf1_primer"
     after = [page for page in PAGES if page.startswith("companion/")][1:]
-    assert after == ["companion/troubleshooting", "companion/differences", "companion/glossary"]
+    assert after == ["companion/troubleshooting", "companion/differences", "companion/claims", "companion/glossary"]
     assert PAGES.index(after[0]) > max(PAGES.index(f"chapters/{path.stem}") for path in CHAPTERS)
     assert sorted(COMPANIONS) == sorted((ROOT / "companion").glob("*.ipynb"))
 

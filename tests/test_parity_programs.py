@@ -4,10 +4,10 @@ Each program in `tests/legacy/programs/` is written the way tutorials and produc
 APIs (wide & deep with every kind of feature column, public heads in custom model_fns, Baseline*,
 InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear
 models on numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start
-and introspection). Each runs as `python PROGRAM real` in the legacy venv and `python PROGRAM ours` here,
-and prints one JSON line: numbers must agree within PARITY_TOLERANCE, everything else exactly. Each test
-also checks something of the real run alone, so that a broken program cannot make both sides agree on
-nothing. Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
+and introspection, a TF2-era model_fn of Keras layers). Each runs as `python PROGRAM real` in the legacy venv
+and `python PROGRAM ours` here, and prints one JSON line: numbers must agree within PARITY_TOLERANCE,
+everything else exactly. Each test also checks something of the real run alone, so that a broken program
+cannot make both sides agree on nothing. Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
 """
 from __future__ import annotations
 
@@ -95,9 +95,19 @@ def warm_start_and_inspect(real):
     assert [len(batch["class_ids"]) for batch in real["b batches"]] == [16, 14]
 
 
+def keras_layers_model_fn(real):
+    assert [real["first"]["global_step"], real["second"]["global_step"]] == [10, 25]  # the second train restored
+    assert real["second"]["loss"] < real["first"]["loss"]
+    assert real["variables"] == ["dense/bias", "dense/kernel", "dense_2/bias", "dense_2/kernel", "global_step",
+                                 "sequential/dense_1/bias", "sequential/dense_1/kernel", "sequential/named/bias",
+                                 "sequential/named/kernel"]
+    np.testing.assert_allclose(real["served probabilities"], [p["probabilities"] for p in real["predictions"][:2]],
+                               rtol=1e-5)
+
+
 CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, in_memory_evaluator,
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
-          train_and_evaluate_exporters, warm_start_and_inspect]
+          train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.__name__ for check in CHECKS])

@@ -92,9 +92,12 @@ EXPERIMENTAL = {
     "call_logit_fn": [f"{_CANNED}:call_logit_fn", f"{_E}.model_fn"],
     "dnn_logit_fn_builder": [f"{_CANNED}.dnn"],
     "linear_logit_fn_builder": [f"{_CANNED}.linear"],
+    "LinearSDCA": [f"{_CANNED}.linear"],
+    "KMeans": [f"{_CANNED}.kmeans:KMeansClustering"],
+    "RNNClassifier": [f"{_CANNED}.rnn"],
+    "RNNEstimator": [f"{_CANNED}.rnn"],
 }
 
-_MODEL_FN = "write a model_fn and use tf.estimator.Estimator (the book's chapters show how)"
 ADVICE = {
     "tpu": "TPUEstimator is out of scope (TensorFlow's TPU support for Estimators needs the TF1 TPU runtime); "
            "run the same model_fn with tf.estimator.Estimator and EstimatorSpec on CPU or GPU",
@@ -102,11 +105,6 @@ ADVICE = {
     "model_to_estimator": "Keras 3 models cannot run in a tf.compat.v1 graph, so a Keras model cannot become "
                           "an Estimator (the real one was tf.keras.estimator.model_to_estimator); train the Keras "
                           "model with model.fit, or write a model_fn",
-    "KMeans": f"clustering Estimators are not provided; use sklearn.cluster.KMeans, or {_MODEL_FN}",
-    "LinearSDCA": "the SDCA optimizer is not provided; use LinearClassifier/LinearRegressor with their default "
-                  "optimizer (FTRL)",
-    "RNNClassifier": f"RNN Estimators are not provided; {_MODEL_FN} around tf.compat.v1.nn.dynamic_rnn",
-    "RNNEstimator": f"RNN Estimators are not provided; {_MODEL_FN} around tf.compat.v1.nn.dynamic_rnn",
 }
 
 
@@ -172,10 +170,12 @@ def _namespace(name: str, v2: bool) -> Namespace:
     if v2:  # TF2's tf.estimator has no `inputs` (a plain AttributeError there): tf.compat.v1.estimator.inputs
         del where["inputs"]
         where.update(WHERE_V2)
-    # TF2's experimental namespace had no logit_fn builders (tf.compat.v1's only).
+    # TF2's experimental namespace had no logit_fn builders and no KMeans (tf.compat.v1's only); tf.compat.v1's
+    # had no RNN Estimators (TF2's only).
+    real_experimental = REAL_EXPERIMENTAL_V2 if v2 else REAL_EXPERIMENTAL_V1
     experimental = Namespace(f"{name}.experimental",
-                             {k: v for k, v in EXPERIMENTAL.items() if not v2 or k in REAL_EXPERIMENTAL_V2},
-                             REAL_EXPERIMENTAL_V2 if v2 else REAL_EXPERIMENTAL_V1,
+                             {k: v for k, v in EXPERIMENTAL.items() if k in real_experimental},
+                             real_experimental,
                              "Early stopping hooks and other experimental Estimator pieces.")
     namespace = Namespace(name, where, REAL_V2 if v2 else REAL_V1,
                           f"iris_lib's {name}: the Estimator API as TensorFlow 2.15 had it (iris_lib.estimator.api).")

@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator.export import saved_model as _saved_model
-from iris_lib.estimator import checkpoint_state, model_dir_lock, summary_writers
+from iris_lib.estimator import checkpoint_state, keras_layer_names, model_dir_lock, summary_writers
 from iris_lib.estimator import monitored_training, nan_guard, warm_starting_util
 from iris_lib.estimator.hooks.hook_runner import HookRunner, TrainHooks, check_hooks
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -126,7 +126,9 @@ class Estimator:
         with built.graph.as_default():
             if self._warm_start_settings is not None and start is None:
                 warm_starting_util.warm_start(self._warm_start_settings)
-            v1.summary.scalar("loss", spec.loss)
+            # As the real engine: a `loss` summary unless the model_fn (a canned head) already made one.
+            if not any(summary.op.name == "loss" for summary in v1.get_collection(v1.GraphKeys.SUMMARIES)):
+                v1.summary.scalar("loss", spec.loss)
             hooked.begin()  # as MonitoredSession: before the graph is finalized, so hooks may add ops
             summary_op = v1.summary.merge_all()
         init_op, local_init_op = self._finish_graph(built)
@@ -339,6 +341,10 @@ class Estimator:
         for name, value in (("mode", mode), ("params", self.params), ("config", self._config)):
             if name in parameters:
                 kwargs[name] = value
+        strategy = {ModeKeys.TRAIN: self._config.train_distribute, ModeKeys.EVAL: self._config.eval_distribute}.get(mode)
+        if strategy is not None and "input_context" in parameters:  # the real one's, under a strategy
+            kwargs["input_context"] = tf.distribute.InputContext(
+                num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=strategy.num_replicas_in_sync)
         result = input_fn(**kwargs)
         if isinstance(result, tf.data.Dataset):
             result = v1.data.make_one_shot_iterator(result).get_next()
@@ -362,7 +368,8 @@ class Estimator:
         if "config" in self._model_fn_args:
             kwargs["config"] = config or self._config
         try:
-            spec = self._model_fn(**kwargs)
+            with keras_layer_names.names_counted_per_graph(v1.get_default_graph()):
+                spec = self._model_fn(**kwargs)
         except (TypeError, ValueError, AttributeError) as error:
             if labels is None and mode != ModeKeys.PREDICT:
                 _explain_missing_labels(error, mode)
@@ -643,8 +650,9 @@ def _check_model_dir(model_dir):
                if not set(magic) & set(head) else f" (they are in a parent folder, {head}: move or rename it)")
         raise ValueError(
             f"model_dir {model_dir} contains {' '.join(magic)}, which TensorFlow reads as a glob pattern when it "
-            "looks for checkpoint files: checkpoints would be written but never found again, so every train() "
-            f"would restart at step 0. Use a path without * ? [ ] \\{fix}")
+            "looks for checkpoint files: checkpoints would be written but never found again (the real Estimator's "
+            "next train() failed with 'The passed save_path is not a valid checkpoint', and evaluate() and predict() "
+            f"used fresh weights). Use a path without * ? [ ] \\{fix}")
     return model_dir
 
 
@@ -722,12 +730,18 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
     """Refuse, before touching anything, a checkpoint whose variables don't match the model's."""
     stored = dict(tf.train.list_variables(checkpoint))
     with graph.as_default():
-        wanted = {v.op.name: v.shape.as_list() for v in v1.global_variables()}
+        # A variable of unknown shape (validate_shape=False, as k-means' `clusters`) takes the stored one.
+        parts = [(v, getattr(v, "_save_slice_info", None)) for v in v1.global_variables()]
+        wanted = {v.op.name: v.shape.as_list() if v.shape.rank is not None else None
+                  for v, part in parts if part is None}
+        # A part of a partitioned variable (LinearSDCA's V1 weights) is saved as the whole, under the whole's name.
+        wanted.update({part.full_name: list(part.full_shape) for _, part in parts if part is not None})
     problems = []
     for name, shape in sorted(wanted.items()):
         if name not in stored:
-            problems.append(f"  {name}: in the model {tuple(shape)}, missing from the checkpoint")
-        elif list(stored[name]) != shape:
+            shown = tuple(shape) if shape is not None else "(shape unknown)"
+            problems.append(f"  {name}: in the model {shown}, missing from the checkpoint")
+        elif shape is not None and list(stored[name]) != shape:
             problems.append(f"  {name}: checkpoint {tuple(stored[name])} vs model {tuple(shape)}")
     for name in sorted(set(stored) - set(wanted)):
         # Optimizer state (dense/kernel/Adagrad, Adam's beta1_power) is not in eval/predict graphs; only a

@@ -1,8 +1,8 @@
 """`Layer`: the TensorFlow 1 layer base class (`tf.layers.Layer`), for tf.compat.v1 graphs.
 
-`tf.compat.v1.layers` is built on Keras 2, and Keras 3 layers cannot run in a v1 graph, so this base
-class does what TF1's did with plain `tf.compat.v1.get_variable`: each layer object opens one variable
-scope on its first call (`dense`, `dense_1`, ... or the `name` you gave), creates its variables there
+`tf.compat.v1.layers` is built on Keras 2, which TensorFlow 2.21 no longer has (its own refuse to run under
+Keras 3), so this base class does what TF1's did with plain `tf.compat.v1.get_variable`: each layer object
+opens one variable scope on its first call (`dense`, `dense_1`, ... or the `name` you gave), creates its variables there
 (so the checkpoint names are TF1's), and reuses them on later calls. Regularization losses go to
 `REGULARIZATION_LOSSES` and batch-norm updates to `UPDATE_OPS`, the collections TF1 programs read.
 """

@@ -5,8 +5,15 @@ variables `batch_normalization/gamma`, `beta` (trainable), `moving_mean`, `movin
 trainable, in GLOBAL_VARIABLES); with `training=True` it normalizes with the batch's statistics and puts
 the moving-average updates `moving -= (moving - batch) * (1 - momentum)` into `UPDATE_OPS`, which your
 train_op must run (`with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS))`).
-As in TF1, 4-D and 5-D inputs normalized over axis 1 or the last axis take the fused kernel, whose batch
-variance (for the moving average) carries Bessel's correction; other inputs use `tf.nn.moments`.
+As in TF1, 4-D and 5-D inputs normalized over axis 1 or the last axis are the "fused" case, whose batch
+variance (for the moving average) carries Bessel's correction n/(n-1); other inputs do not.
+
+The arithmetic is TF1's, but not its kernels: TensorFlow's `FusedBatchNorm` and `Rsqrt` (which
+`tf.nn.batch_normalization` calls) get 1/sqrt(x) from the CPU's RSQRTPS estimate plus one Newton step,
+and that estimate is not the same bits on Intel and AMD processors (chapter 11's exercise ended at moving
+mean 0.019 on an AMD Zen 5 and 0.0203 on an Intel Xeon). Here 1/sqrt is a correctly rounded square root
+and division, the same on every CPU (`iris_lib.same_bits`); the values agree with the fused kernel's to
+a few units in the last place.
 """
 from __future__ import annotations
 
@@ -83,40 +90,6 @@ class BatchNormalization(Layer):
                                                initializer=self.moving_variance_initializer, trainable=False)
 
     def call(self, inputs, training=False):
-        if self._fused_format is not None:
-            return self._fused(inputs, training)
-        return self._unfused(inputs, training)
-
-    def _moving_average(self, variable, value, decay):
-        with tf.name_scope("AssignMovingAvg") as scope:
-            with v1.colocate_with(variable):
-                delta = (variable - tf.cast(value, variable.dtype)) * decay
-                return v1.assign_sub(variable, delta, name=scope)
-
-    def _fused(self, inputs, training):
-        channels = self.moving_mean.shape
-        gamma = self.gamma if self.scale else tf.ones(channels, self.moving_mean.dtype)
-        beta = self.beta if self.center else tf.zeros(channels, self.moving_mean.dtype)
-
-        def batch_statistics():
-            return v1.nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean, variance=self.moving_variance,
-                                          epsilon=self.epsilon, is_training=True, data_format=self._fused_format)
-
-        def moving_statistics():
-            return v1.nn.fused_batch_norm(inputs, gamma, beta, mean=self.moving_mean, variance=self.moving_variance,
-                                          epsilon=self.epsilon, is_training=False, data_format=self._fused_format)
-
-        output, mean, variance = smart_cond(training, batch_statistics, moving_statistics)
-        known = constant_value(training)
-        if known is not False:
-            momentum = tf.convert_to_tensor(self.momentum) if known else smart_cond(
-                training, lambda: tf.constant(self.momentum), lambda: tf.constant(1.0))
-            decay = tf.convert_to_tensor(1.0 - momentum, name="decay")
-            self.add_update(self._moving_average(self.moving_mean, mean, decay))
-            self.add_update(self._moving_average(self.moving_variance, variance, decay))
-        return output
-
-    def _unfused(self, inputs, training):
         rank = inputs.shape.rank
         reduction_axes = [i for i in range(rank) if i != self._axis]
         broadcast_shape = [1] * rank
@@ -132,20 +105,55 @@ class BatchNormalization(Layer):
             mean, variance = self.moving_mean, self.moving_variance
         else:
             batch_mean, batch_variance = tf.nn.moments(tf.cast(inputs, self.moving_mean.dtype), reduction_axes)
+            averaged = batch_variance  # what the moving variance averages
+            if self._fused_format is not None:  # the fused kernel's: with Bessel's correction
+                count = tf.cast(tf.size(inputs) // tf.size(batch_mean), batch_variance.dtype)
+                averaged = batch_variance * count / tf.maximum(count - 1, 1)
             mean = smart_cond(training, lambda: batch_mean, lambda: tf.convert_to_tensor(self.moving_mean))
             variance = smart_cond(training, lambda: batch_variance, lambda: tf.convert_to_tensor(self.moving_variance))
             decay = tf.convert_to_tensor(1.0 - self.momentum, name="decay", dtype=self.moving_mean.dtype)
-            self.add_update(smart_cond(training, lambda: self._moving_average(self.moving_mean, mean, decay),
+            self.add_update(smart_cond(training, lambda: self._moving_average(self.moving_mean, batch_mean, decay),
                                        lambda: tf.convert_to_tensor(self.moving_mean)))
-            self.add_update(smart_cond(training, lambda: self._moving_average(self.moving_variance, variance, decay),
+            self.add_update(smart_cond(training, lambda: self._moving_average(self.moving_variance, averaged, decay),
                                        lambda: tf.convert_to_tensor(self.moving_variance)))
         mean, variance = tf.cast(mean, inputs.dtype), tf.cast(variance, inputs.dtype)
         offset = tf.cast(self.beta, inputs.dtype) if self.center else None
         scale = tf.cast(self.gamma, inputs.dtype) if self.scale else None
-        outputs = tf.nn.batch_normalization(inputs, broadcast(mean), broadcast(variance), broadcast(offset),
-                                            broadcast(scale), self.epsilon)
+        outputs = _normalize(inputs, broadcast(mean), broadcast(variance), broadcast(offset), broadcast(scale),
+                             self.epsilon)
         outputs.set_shape(inputs.shape)
         return outputs
+
+    def _moving_average(self, variable, value, decay):
+        with tf.name_scope("AssignMovingAvg") as scope:
+            with v1.colocate_with(variable):
+                delta = (variable - tf.cast(value, variable.dtype)) * decay
+                return v1.assign_sub(variable, delta, name=scope)
+
+
+def _normalize(inputs, mean, variance, offset, scale, epsilon):
+    """`tf.nn.batch_normalization`'s formula, x * inv + (offset - mean * inv) with inv = scale / sqrt(var + eps),
+    with 1/sqrt from `_reciprocal_sqrt` (not `Rsqrt`, whose bits depend on the CPU's maker)."""
+    with tf.name_scope("batchnorm"):
+        inv = _reciprocal_sqrt(variance + epsilon)
+        if scale is not None:
+            inv *= scale
+        shift = offset - mean * inv if offset is not None else -mean * inv
+        return inputs * inv + shift
+
+
+@tf.custom_gradient
+def _reciprocal_sqrt(value):
+    """1/sqrt(value) and its gradient -inv/(2 value) from correctly rounded operations only: TensorFlow's own
+    `Rsqrt` and `SqrtGrad` use the CPU's approximate RSQRTPS/RCPPS (measured: a quarter of `SqrtGrad`'s
+    results differ from 0.5 * dy / y), whose bits differ between Intel and AMD."""
+    root = tf.sqrt(value)
+    inv = tf.math.divide(tf.ones_like(root), root)
+
+    def gradient(upstream):
+        return upstream * (-0.5 * inv) / value
+
+    return inv, gradient
 
 
 def batch_normalization(inputs, axis=-1, momentum: float = 0.99, epsilon: float = 1e-3, center: bool = True,

@@ -75,6 +75,14 @@ class LocalOnly:
             self.failed.append(f"{response.url} (HTTP {response.status})")
 
 
+def new_context(browser):
+    """A browser context at the book's viewport whose every action (click, screenshot, wait) waits up to the
+    hang guard rather than Playwright's 30 s default: under CI's load a long page's screenshot took longer."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(HANG_GUARD_MS)
+    return context
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

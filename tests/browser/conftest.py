@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from browser_support import CHROMIUM, CHROMIUM_FLAGS, VIEWPORT, LocalOnly
+from browser_support import CHROMIUM, CHROMIUM_FLAGS, LocalOnly, new_context
 
 
 REQUESTED = os.environ.get("IRIS_BROWSER") == "1"
@@ -50,7 +50,7 @@ def browser():
 @pytest.fixture
 def local_only_context(browser):
     """A fresh browser context (own cookies and cache) that reaches 127.0.0.1 only: (context, traffic)."""
-    context = browser.new_context(viewport=VIEWPORT)
+    context = new_context(browser)
     traffic = LocalOnly()
     traffic.attach(context)
     yield context, traffic

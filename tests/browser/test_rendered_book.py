@@ -5,7 +5,9 @@ The book is built once per session into a copy of the repository (the working tr
 touched), or taken from `IRIS_BOOK_HTML` (e.g. `_build/html` right after `make book`), which must be newer
 than every page's source. It is served on 127.0.0.1 and every page is opened in headless chromium; anything
 a page requests outside 127.0.0.1 is aborted and recorded. A full-page screenshot of each page is saved
-under artifacts/screenshots/ for a person to look at.
+under artifacts/screenshots/ for a person to look at; a page taller than SCREENSHOT_MAX_HEIGHT (the claims
+ledger is ~135,000 px) is shot down to that height only, as a whole one would be a 170-megapixel image that
+takes chromium minutes to paint.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from browser_support import HANG_GUARD_MS, REPO, VIEWPORT, LocalOnly, artifact_path, serve_directory
+from browser_support import HANG_GUARD_MS, REPO, VIEWPORT, LocalOnly, artifact_path, new_context, serve_directory
 
 BUILD_SCRIPT = "scripts/build_book.sh"
 # Not part of the book, or made by the build: never copied into the build's copy of the repository.
@@ -33,6 +35,8 @@ COPY_IGNORE = shutil.ignore_patterns(
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 PAGE_TIMEOUT_MS = HANG_GUARD_MS
 RENDER_TIMEOUT_MS = HANG_GUARD_MS  # MathJax and the widget manager render after the page has loaded
+SCREENSHOT_MAX_HEIGHT = 16_384  # chromium's largest texture side; twenty screens of the book
+PAGE_HEIGHT = "() => document.documentElement.scrollHeight"
 
 
 def toc_pages() -> list[str]:
@@ -143,7 +147,7 @@ class Visitor:
         return self.visits[page]
 
     def _open(self, page: str) -> Visit:
-        context = self.browser.new_context(viewport=VIEWPORT)
+        context = new_context(self.browser)
         traffic = LocalOnly()
         traffic.attach(context)
         try:
@@ -159,7 +163,9 @@ class Visitor:
             tab.wait_for_load_state("networkidle")  # fonts or images the rendering asked for
             views, rendered = tab.evaluate(VIEWS_RENDERED)
             shot = artifact_path("screenshots", page.replace("/", "__") + ".png")
-            tab.screenshot(path=str(shot), full_page=True)
+            height = min(tab.evaluate(PAGE_HEIGHT), SCREENSHOT_MAX_HEIGHT)
+            tab.screenshot(path=str(shot), full_page=True, timeout=HANG_GUARD_MS,
+                           clip={"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height})
             return Visit(
                 page=page, traffic=traffic, images=images,
                 math_elements=tab.locator(".math").count(), typeset=tab.locator("mjx-container").count(),

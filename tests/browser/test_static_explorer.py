@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser_support import LocalOnly, VIEWPORT, artifact_path, serve_directory
+from browser_support import LocalOnly, artifact_path, new_context, serve_directory
 from iris_lib import explorer_grid
 from test_rendered_book import PAGE_TIMEOUT_MS, book_html  # noqa: F401 - the session's built book
 
@@ -52,7 +52,7 @@ def base_url(book_html):  # noqa: F811 - the imported fixture
 
 @pytest.fixture
 def tab(browser, base_url):
-    context = browser.new_context(viewport=VIEWPORT)
+    context = new_context(browser)
     traffic = LocalOnly()
     traffic.attach(context)
     page = context.new_page()

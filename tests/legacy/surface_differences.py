@@ -20,16 +20,6 @@ EXPLAINED = [
     # Names the real one had that iris_lib lacks: each raises MissingFromIrisLib with what to use instead.
     ("tf.compat.v1.estimator.tpu", "name", "missing: raises MissingFromIrisLib",
      "Cannot exist here: TPUEstimator needs TPU hardware and TensorFlow 1's TPU runtime."),
-    ("*.experimental.LinearSDCA", "name", "missing: raises MissingFromIrisLib",
-     "Not implemented (the SDCA optimizer); the advice is LinearClassifier/LinearRegressor with FTRL."),
-    ("tf.compat.v1.estimator.experimental.KMeans", "name", "missing: raises MissingFromIrisLib",
-     "Not implemented; the advice is sklearn.cluster.KMeans or a model_fn."),
-    ("tf.estimator.experimental.RNNClassifier", "name", "missing: raises MissingFromIrisLib",
-     "Not implemented: the real one was built on tf.keras RNN layers, and Keras 3 cannot run in a TF1 graph; "
-     "the advice is a model_fn."),
-    ("tf.estimator.experimental.RNNEstimator", "name", "missing: raises MissingFromIrisLib",
-     "Not implemented: the real one was built on tf.keras RNN layers, and Keras 3 cannot run in a TF1 graph; "
-     "the advice is a model_fn."),
 
     # Names iris_lib has that the real one did not.
     ("*.export.export", "name", "not in the real one (a module here)", SUBMODULE),

@@ -5,8 +5,11 @@
 | `baseline.py` | `BaselineClassifier`, `BaselineRegressor`, `BaselineEstimator` (a bias only) |
 | `head.py` | heads: logits -> predictions, loss, metrics, train_op (multi-class, binary, regression) |
 | `dnn.py` | `DNNClassifier`, `DNNRegressor`, `DNNEstimator` |
-| `linear.py` | `LinearClassifier`, `LinearRegressor`, `LinearEstimator` |
+| `linear.py` | `LinearClassifier`, `LinearRegressor`, `LinearEstimator`; `LinearSDCA` (`*.experimental`) |
+| `linear_optimizer/` | the SDCA solver behind `LinearSDCA` (`python/utils/sdca_ops.py`, its hash table) |
 | `dnn_linear_combined.py` | `DNNLinearCombinedClassifier`, `...Regressor`, `...Estimator` |
+| `kmeans.py` | `KMeansClustering` (`tf.compat.v1.estimator.experimental.KMeans`): k-means clustering |
+| `rnn.py` | `RNNClassifier`, `RNNEstimator` (`tf.estimator.experimental.*`): RNNs over sequence feature columns |
 | `optimizers.py` | optimizers by name ('Adagrad', 'Adam', 'Ftrl', 'RMSProp', 'SGD') |
 | `metric_keys.py`, `prediction_keys.py` | the names of metrics and predictions |
 

@@ -9,6 +9,7 @@
 | `regression_head.py` | `RegressionHead`, `PoissonRegressionHead`, `LogisticRegressionHead` |
 | `multi_label_head.py` | `MultiLabelHead` (a sigmoid per class) |
 | `multi_head.py` | `MultiHead` (several named heads, one summed loss) |
+| `sequential_head.py` | `SequentialHeadWrapper` (a head per time step, under a sequence mask: the RNN Estimators') |
 
 The canned Estimators' own heads are the V1-style ones in `canned/head.py`.
 """

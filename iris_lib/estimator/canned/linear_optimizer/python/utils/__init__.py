@@ -1,0 +1,1 @@
+"""See `iris_lib.estimator.canned.linear_optimizer`."""

@@ -1,0 +1,89 @@
+"""Keras layers inside a model_fn: named per graph, as Keras 2 named them, so every call restores the last.
+
+The real Estimator (with Keras 2) gave a model_fn's `tf.keras.layers.Dense(...)` the same names in the
+train, eval, predict and export graphs (`dense/kernel`, `sequential/dense_1/kernel`): Keras 2 counted names
+per graph. Keras 3 counts per process, so without `keras_layer_names` the eval graph asked the checkpoint for
+`dense_3/kernel`. The same program on the real engine: tests/legacy/programs/keras_layers_model_fn.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys
+from iris_lib.estimator.export import build_raw_serving_input_receiver_fn
+
+v1 = tf.compat.v1
+X = np.random.RandomState(0).uniform(-1, 1, (24, 4)).astype(np.float32)
+Y = np.argmax(X[:, :3], axis=1).astype(np.int32)
+KERAS_2_NAMES = ["dense/bias", "dense/kernel", "dense_2/bias", "dense_2/kernel", "global_step",
+                 "sequential/dense_1/bias", "sequential/dense_1/kernel", "sequential/named/bias",
+                 "sequential/named/kernel"]
+
+
+def model_fn(features, labels, mode):
+    hidden = tf.keras.layers.Dense(8, activation="relu")(features["x"])
+    hidden = tf.keras.Sequential([tf.keras.layers.Dense(8), tf.keras.layers.Dense(6, name="named")])(hidden)
+    logits = tf.keras.layers.Dense(3)(hidden)
+    predictions = {"class_ids": tf.argmax(logits, 1), "logits": logits}
+    if mode == ModeKeys.PREDICT:
+        return EstimatorSpec(mode, predictions=predictions)
+    loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=v1.train.get_global_step())
+    return EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+
+def input_fn():
+    return tf.data.Dataset.from_tensor_slices(({"x": X}, Y)).batch(8)
+
+
+def test_keras_layers_keep_their_names_from_train_to_evaluate_predict_and_export(tmp_path):
+    estimator = Estimator(model_fn, model_dir=str(tmp_path / "model"))
+    estimator.train(input_fn, steps=3)
+    assert sorted(estimator.get_variable_names()) == KERAS_2_NAMES
+    trained = estimator.get_variable_value("dense/kernel")
+    assert estimator.evaluate(input_fn)["global_step"] == 3
+    estimator.train(input_fn, steps=3)  # restores step 3: the second train graph names its layers alike
+    assert estimator.evaluate(input_fn)["global_step"] == 6
+    assert sorted(estimator.get_variable_names()) == KERAS_2_NAMES
+    assert not np.array_equal(estimator.get_variable_value("dense/kernel"), trained)
+
+    predicted = np.array([p["logits"] for p in estimator.predict(input_fn)])
+    value = estimator.get_variable_value
+    expected = np.maximum(X @ value("dense/kernel") + value("dense/bias"), 0)
+    for layer in ("sequential/dense_1", "sequential/named", "dense_2"):
+        expected = expected @ value(f"{layer}/kernel") + value(f"{layer}/bias")
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+
+    receiver = build_raw_serving_input_receiver_fn({"x": tf.zeros([1, 4])})
+    export_dir = estimator.export_saved_model(str(tmp_path / "export"), receiver).decode()
+    served = tf.saved_model.load(export_dir).signatures["serving_default"](x=tf.constant(X[:2]))
+    np.testing.assert_allclose(served["logits"].numpy(), predicted[:2], rtol=1e-5, atol=1e-6)
+
+
+def test_keras_names_layers_outside_a_model_fn_from_its_own_counter_as_before(tmp_path):
+    before = tf.keras.layers.Dense(1).name
+    Estimator(model_fn, model_dir=str(tmp_path)).train(input_fn, steps=1)  # three Dense layers in its graph
+    after = tf.keras.layers.Dense(1).name
+    number = lambda name: int(name.rpartition("_")[2]) if "_" in name else 0  # noqa: E731
+    assert number(after) == number(before) + 1, (before, after)
+
+
+def test_keras_3_dropout_keeps_a_seed_variable_in_the_checkpoint_and_batch_norm_updates_wait_to_be_run(tmp_path):
+    """The two differences companion/differences.md names: Keras 3's random layers hold their seed in a
+    variable (Keras 2's Dropout had none), and a Keras BatchNormalization's moving statistics change only
+    if the model_fn runs their updates, on both engines (TF 2.15 gave zeros too: measured with the same model)."""
+    def with_dropout_and_batch_norm(features, labels, mode):
+        hidden = tf.keras.layers.Dense(8)(features["x"])
+        hidden = tf.keras.layers.Dropout(0.3)(hidden, training=mode == ModeKeys.TRAIN)
+        hidden = tf.keras.layers.BatchNormalization()(hidden, training=mode == ModeKeys.TRAIN)
+        logits = tf.keras.layers.Dense(3)(hidden)
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return EstimatorSpec(mode, loss=loss, train_op=v1.train.GradientDescentOptimizer(0.1).minimize(
+            loss, global_step=v1.train.get_global_step()))
+
+    estimator = Estimator(with_dropout_and_batch_norm, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=3)
+    assert estimator.evaluate(input_fn)["global_step"] == 3
+    assert "seed_generator/seed_generator_state" in estimator.get_variable_names()
+    assert not estimator.get_variable_value("batch_normalization/moving_mean").any()
