@@ -12,10 +12,12 @@ classes, plus `inputs.numpy_input_fn`/`pandas_input_fn`), as in TensorFlow 2.15;
 `tensorflow.compat.v1.estimator` are registered as modules too (`from tensorflow.estimator import export`).
 `tf.compat.v1.layers` becomes iris_lib's graph-mode layers (TF 2.21's refuses `dense` and the rest under
 Keras 3, and TF2-era model_fns called them: `tf.compat.v1.layers.dense(...)`, TF's migration guide's
-`tf1.layers.Dense(1)(features)`). Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in
+`tf1.layers.Dense(1)(features)`), and `tf.keras.estimator.model_to_estimator` (`tf.compat.v1.keras.estimator`
+too) is iris_lib's (`estimator/keras_lib.py`). Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in
 for the guide's TF1 code.
 """
 import sys
+import types
 
 from iris_lib import quiet  # noqa: F401  (silences TensorFlow before it is imported)
 
@@ -27,6 +29,14 @@ import tensorflow.compat.v2 as _tf_v2
 
 from iris_lib.estimator.api import ESTIMATOR_V1, ESTIMATOR_V2
 from iris_lib.tf1 import layers as _layers
+from iris_lib.estimator import keras_lib as _keras_lib
+
+
+def _keras_estimator(name: str, model_to_estimator) -> types.ModuleType:
+    module = types.ModuleType(name, "model_to_estimator, as tf.keras.estimator had it (iris_lib's keras_lib).")
+    module.model_to_estimator = model_to_estimator
+    return module
+
 
 for _module, _namespace in ((_tf, ESTIMATOR_V2), (_tf_v2, ESTIMATOR_V2), (_tf_v1, ESTIMATOR_V1),
                             (_tf.compat.v1, ESTIMATOR_V1), (_tf.compat.v2, ESTIMATOR_V2)):
@@ -37,3 +47,6 @@ sys.modules["tensorflow.compat.v2.estimator"] = ESTIMATOR_V2
 for _module in (_tf_v1, _tf.compat.v1):
     _module.layers = _layers
 sys.modules["tensorflow.compat.v1.layers"] = _layers
+# tf.keras and tf.compat.v1.keras are one Keras module in TF 2.21: both get the TF2 function (the TF1 one
+# differed only in its default checkpoint_format, and both formats give the same checkpoints here).
+_tf.keras.estimator = _keras_estimator("tensorflow.keras.estimator", _keras_lib.model_to_estimator)

@@ -73,17 +73,19 @@ def predict_fn(batch_size=100):
     return lambda: data.eval_input_fn(data.PREDICT_X, None, batch_size)
 
 
-def run_json(python, script, *args, timeout: int = 600, tensorflow_defaults: bool = False):
+def run_json(python, script, *args, timeout: int = 600, tensorflow_defaults: bool = False, env: dict | None = None):
     """Run `python script *args` (e.g. a tests/legacy/ script in the TF 2.15 venv) and return the JSON object
     it prints on its last line; a failure fails the test with the end of its stderr.
 
     The script inherits iris_lib's same-bits settings from this process (oneDNN off, ...) unless
-    `tensorflow_defaults`: then it runs as a user's program would, with TensorFlow's own defaults."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    `tensorflow_defaults`: then it runs as a user's program would, with TensorFlow's own defaults. `env` is added
+    last (e.g. TF_ENABLE_ONEDNN_OPTS=1, which TensorFlow's default leaves off on some CPUs)."""
+    extra, env = env or {}, {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     if tensorflow_defaults:
         from iris_lib import same_bits
         for key in same_bits.IN_FORCE:
             env.pop(key, None)
+    env.update(extra)
     result = subprocess.run([str(python), str(script), *args], capture_output=True, text=True, env=env,
                             timeout=timeout)
     if result.returncode != 0:

@@ -1,16 +1,17 @@
-"""Keras layers inside a model_fn: named per graph, as Keras 2 named them, so every call restores the last.
+"""Keras layers inside a model_fn run as Keras 2 ran them there (`iris_lib.estimator.keras_in_graph`).
 
 The real Estimator (with Keras 2) gave a model_fn's `tf.keras.layers.Dense(...)` the same names in the
 train, eval, predict and export graphs (`dense/kernel`, `sequential/dense_1/kernel`): Keras 2 counted names
-per graph. Keras 3 counts per process, so without `keras_layer_names` the eval graph asked the checkpoint for
-`dense_3/kernel`. The same program on the real engine: tests/legacy/programs/keras_layers_model_fn.py.
+per graph. Keras 3 counts per process, so without keras_in_graph the eval graph asked the checkpoint for
+`dense_3/kernel`; and its Dropout drew one mask for every step. The same program on the real engine:
+tests/legacy/programs/keras_layers_model_fn.py.
 """
 from __future__ import annotations
 
 import numpy as np
 import tensorflow as tf
 
-from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys
+from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig
 from iris_lib.estimator.export import build_raw_serving_input_receiver_fn
 
 v1 = tf.compat.v1
@@ -87,3 +88,35 @@ def test_keras_3_dropout_keeps_a_seed_variable_in_the_checkpoint_and_batch_norm_
     assert estimator.evaluate(input_fn)["global_step"] == 3
     assert "seed_generator/seed_generator_state" in estimator.get_variable_names()
     assert not estimator.get_variable_value("batch_normalization/moving_mean").any()
+
+
+def dropout_model_fn(features, labels, mode):
+    hidden = tf.keras.layers.Dense(8)(features["x"])
+    hidden = tf.keras.layers.Dropout(0.5)(hidden, training=mode == ModeKeys.TRAIN)
+    loss = v1.losses.sparse_softmax_cross_entropy(labels, tf.keras.layers.Dense(3)(hidden))
+    return EstimatorSpec(mode, loss=loss, train_op=v1.train.GradientDescentOptimizer(0.1).minimize(
+        loss, global_step=v1.train.get_global_step()))
+
+
+def test_a_keras_dropout_draws_a_new_mask_at_every_step_from_the_graph_seed(tmp_path):
+    """Keras 3 advances its seed with an assign that nothing in a TF1 graph ran: the same mask at every step,
+    from a seed Python's `random` chose. As Keras 2 there, each step draws anew, and tf_random_seed fixes it."""
+    with tf.Graph().as_default():
+        v1.set_random_seed(3)
+        masked = tf.keras.layers.Dropout(0.5)(tf.ones([1, 64]), training=True)
+        with v1.Session() as session:
+            session.run(v1.global_variables_initializer())
+            masks = [session.run(masked).tolist() for _ in range(3)]
+    assert masks[0] != masks[1] != masks[2]
+
+    def trained(name, seed):
+        estimator = Estimator(dropout_model_fn, model_dir=str(tmp_path / name), config=RunConfig(tf_random_seed=seed))
+        estimator.train(lambda: input_fn().repeat(), steps=6)
+        return estimator
+
+    first, again, other = trained("first", 5), trained("again", 5), trained("other", 6)
+    state = first.get_variable_value("seed_generator/seed_generator_state")
+    assert state[1] == 6  # advanced once per step
+    assert np.array_equal(state, again.get_variable_value("seed_generator/seed_generator_state"))
+    assert np.array_equal(first.get_variable_value("dense/kernel"), again.get_variable_value("dense/kernel"))
+    assert not np.array_equal(state, other.get_variable_value("seed_generator/seed_generator_state"))

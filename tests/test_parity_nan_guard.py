@@ -1,7 +1,7 @@
 """Chapter 9's NaN run on the real tf.estimator and on ours: what the book and the differences page say of it.
 
-`tests/legacy/nan_guard_program.py` (the guide's model, one NaN PetalLength, 100 steps) on TF 2.15 trains
-silently: Grappler's remapper fuses MatMul+BiasAdd+Relu and the fused ReLU turns the NaN into 0, so the loss
+`tests/legacy/nan_guard_program.py` (the guide's model, one NaN PetalLength, 100 steps) on TF 2.15 with oneDNN's
+optimizations on (its default on some x86 CPUs only; TF_ENABLE_ONEDNN_OPTS=1 here) trains silently: Grappler's remapper fuses MatMul+BiasAdd+Relu and the fused ReLU turns the NaN into 0, so the loss
 stays finite while the NaN reaches the first kernel through its gradient. With the remapper off, or oneDNN's
 optimizations off (TF_ENABLE_ONEDNN_OPTS=0), it raises at step 1. Ours raises at step 1, with and without the
 graph optimizer (and iris_lib's same-bits settings), and saves nothing diverged.
@@ -26,7 +26,9 @@ PROGRAM = Path(__file__).resolve().parent / "legacy" / "nan_guard_program.py"
 
 
 def test_the_real_estimator_trains_through_the_nan_and_saves_it(legacy_python, tmp_path):
-    real = run_json(legacy_python, PROGRAM, "real", str(tmp_path / "m"), "default", tensorflow_defaults=True)
+    """With oneDNN on: TensorFlow's default on some x86 CPUs only (an AMD EPYC without AVX-512 leaves it off)."""
+    real = run_json(legacy_python, PROGRAM, "real", str(tmp_path / "m"), "default", tensorflow_defaults=True,
+                    env={"TF_ENABLE_ONEDNN_OPTS": "1"})
     assert real == {"raised": None, "steps_run": 100, "checkpoint_step": 100, "kernel_has_nan": True,
                     "accuracy": 0.267}
 

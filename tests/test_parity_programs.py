@@ -2,12 +2,13 @@
 
 Each program in `tests/legacy/programs/` is written the way tutorials and production code used the Estimator
 APIs (wide & deep with every kind of feature column, public heads in custom model_fns, Baseline*,
-InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear
-models on numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start
-and introspection, a TF2-era model_fn of Keras layers). Each runs as `python PROGRAM real` in the legacy venv
-and `python PROGRAM ours` here, and prints one JSON line: numbers must agree within PARITY_TOLERANCE,
-everything else exactly. Each test also checks something of the real run alone, so that a broken program
-cannot make both sides agree on nothing. Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
+InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear models on
+numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start and
+introspection, a TF2-era model_fn of Keras layers, model_to_estimator). Each runs as `python PROGRAM real` in
+the legacy venv and `python PROGRAM ours` here, and prints one JSON line: numbers must agree within
+PARITY_TOLERANCE, everything else exactly. Each test also checks something of the real run alone, so that a
+broken program cannot make both sides agree on nothing. Opt-in like the other parity tests: `make parity`, or
+IRIS_PARITY=1.
 """
 from __future__ import annotations
 
@@ -105,9 +106,15 @@ def keras_layers_model_fn(real):
                                rtol=1e-5)
 
 
+def keras_model_to_estimator(real):
+    assert real["evaluated"]["global_step"] == 300 and real["evaluated"]["accuracy"] > 0.7
+    assert real["keras folder"] and real["signatures"] == ["serving_default"]
+    np.testing.assert_allclose(real["served"]["dense_1"], real["predicted"][:2], rtol=1e-5)
+
+
 CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, in_memory_evaluator,
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
-          train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn]
+          train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.__name__ for check in CHECKS])

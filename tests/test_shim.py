@@ -108,7 +108,7 @@ def test_iris_lib_tf1_keeps_the_v1_classes():
 
 @pytest.mark.parametrize("name, advice", [
     ("tpu", "TPUEstimator is out of scope"),
-    ("model_to_estimator", "Keras 3 models cannot run in a tf.compat.v1 graph"),
+    ("model_to_estimator", "it is tf.keras.estimator.model_to_estimator"),
 ])
 def test_a_missing_real_name_says_what_to_use_instead(name, advice):
     with pytest.raises(MissingFromIrisLib, match=rf"iris_lib's tf.compat.v1.estimator has no '{name}'.*{advice}"):

@@ -102,9 +102,8 @@ ADVICE = {
     "tpu": "TPUEstimator is out of scope (TensorFlow's TPU support for Estimators needs the TF1 TPU runtime); "
            "run the same model_fn with tf.estimator.Estimator and EstimatorSpec on CPU or GPU",
     "TPUEstimator": "TPUEstimator is out of scope; use tf.estimator.Estimator with the same model_fn",
-    "model_to_estimator": "Keras 3 models cannot run in a tf.compat.v1 graph, so a Keras model cannot become "
-                          "an Estimator (the real one was tf.keras.estimator.model_to_estimator); train the Keras "
-                          "model with model.fit, or write a model_fn",
+    "model_to_estimator": "it is tf.keras.estimator.model_to_estimator, as in the real TensorFlow (after "
+                          "`import iris_lib.estimator_shim`), or iris_lib.estimator.keras_lib.model_to_estimator",
 }
 
 

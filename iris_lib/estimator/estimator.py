@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator.export import saved_model as _saved_model
-from iris_lib.estimator import checkpoint_state, keras_layer_names, model_dir_lock, summary_writers
+from iris_lib.estimator import checkpoint_state, keras_in_graph, model_dir_lock, summary_writers
 from iris_lib.estimator import monitored_training, nan_guard, warm_starting_util
 from iris_lib.estimator.hooks.hook_runner import HookRunner, TrainHooks, check_hooks
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -368,7 +368,7 @@ class Estimator:
         if "config" in self._model_fn_args:
             kwargs["config"] = config or self._config
         try:
-            with keras_layer_names.names_counted_per_graph(v1.get_default_graph()):
+            with keras_in_graph.as_keras_2_did(v1.get_default_graph()):
                 spec = self._model_fn(**kwargs)
         except (TypeError, ValueError, AttributeError) as error:
             if labels is None and mode != ModeKeys.PREDICT:

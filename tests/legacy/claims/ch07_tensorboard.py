@@ -158,11 +158,14 @@ CLAIMS = [
     Claim("start-lets-tensorboard-drop-orphans", PAGE,
           quote="TensorBoard then drops the earlier run's points from the\n`START` step on, so the line does not "
                 "double back on itself.",
-          says="Resuming from an older checkpoint (200 after summaries up to 201) writes START at 201, and "
-               "TensorBoard's EventAccumulator then keeps one loss point per step: 1, 101, 201 (the new one), 301.",
-          shows=("resumed_start_steps", "raw_loss_steps_after_resume", "tensorboard_loss_steps_after_resume"),
-          holds=lambda f: f["resumed_start_steps"] == [1, 201] and f["raw_loss_steps_after_resume"] == [1, 101, 201, 201, 301]
-          and f["tensorboard_loss_steps_after_resume"] == [1, 101, 201, 301]),
+          says="Resuming from an older checkpoint (200, after loss summaries every 10 steps up to 250) writes START "
+               "at 201; the first run's points from 201 on stay in its event file, and TensorBoard's "
+               "EventAccumulator drops them: its loss steps only increase, and from 201 on they are the new run's.",
+          shows=("resumed_start_steps", "first_run_loss_points_from_201", "second_run_loss_steps",
+                 "tensorboard_loss_steps_after_resume"),
+          holds=lambda f: f["resumed_start_steps"] == [1, 201] and f["first_run_loss_points_from_201"] >= 4
+          and f["tensorboard_loss_steps_after_resume"] == sorted(set(f["tensorboard_loss_steps_after_resume"]))
+          and [s for s in f["tensorboard_loss_steps_after_resume"] if s >= 201] == f["second_run_loss_steps"]),
     Claim("takeaway-train-and-eval-files", PAGE,
           quote="Training writes its event file into `model_dir` itself: the graph, a `START` note and a\n"
                 "  `CHECKPOINT` note per checkpoint, and the summaries every `save_summary_steps` (100) steps. Each\n"
@@ -381,9 +384,10 @@ def facts(tf, workdir):
         {(value.tag, value.WhichOneof("value")) for path in event_files(workdir / "dnn") for event in records(path)
          if event.HasField("summary") for value in event.summary.value if "hiddenlayer" in value.tag})
 
-    # A resume from an older checkpoint: summaries at 1, 101, 201 and checkpoints 0, 100, 200, 250; lose 250.
+    # A resume from an older checkpoint: loss summaries every 10 steps (the real one filed some a step early)
+    # and checkpoints 0, 100, 200, 250; lose 250.
     crash_dir = workdir / "crash"
-    crash_config = tf.estimator.RunConfig(tf_random_seed=7, save_checkpoints_steps=100)
+    crash_config = tf.estimator.RunConfig(tf_random_seed=7, save_checkpoints_steps=100, save_summary_steps=10)
     crashed = tf.estimator.Estimator(model_fn, model_dir=str(crash_dir), config=crash_config, params=params)
     crashed.train(train_fn, steps=250)
     for path in crash_dir.glob("model.ckpt-250.*"):
@@ -395,7 +399,15 @@ def facts(tf, workdir):
     out["resumed_start_steps"] = [event.step for path in event_files(crash_dir) for event in records(path)
                                   if event.WhichOneof("what") == "session_log"
                                   and tf.SessionLog.SessionStatus.Name(event.session_log.status) == "START"]
-    out["raw_loss_steps_after_resume"] = scalar_steps(crash_dir, "loss")
+    runs = []  # each train()'s loss steps, split at its START
+    for path in event_files(crash_dir):
+        for event in records(path):
+            if event.WhichOneof("what") == "session_log" and event.session_log.status == tf.SessionLog.START:
+                runs.append([])
+            elif event.HasField("summary") and runs:
+                runs[-1] += [event.step for value in event.summary.value if value.tag == "loss"]
+    out["first_run_loss_points_from_201"] = sum(step >= 201 for step in runs[0])
+    out["second_run_loss_steps"] = runs[1]
     from tensorboard.backend.event_processing import event_accumulator
     accumulator = event_accumulator.EventAccumulator(str(crash_dir), size_guidance={"scalars": 0})
     accumulator.Reload()

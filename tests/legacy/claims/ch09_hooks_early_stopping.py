@@ -101,12 +101,13 @@ CLAIMS = [
           shows=("runconfig_nan_arguments",),
           holds=lambda f: f["runconfig_nan_arguments"] == []),
     Claim("nan-trains-through-fused-relu", PAGE,
-          quote="The same run on TensorFlow 2.15 trains its 100 steps\nwithout a word, saves a `dense/kernel` "
+          quote="`TF_ENABLE_ONEDNN_OPTS=1` turns them on anywhere), the same run on TensorFlow 2.15 trains its 100 "
+                "steps\nwithout a word, saves a `dense/kernel` "
                 "with NaN in it in `model.ckpt-100` (its whole `PetalLength` row), and that checkpoint then scores\n"
                 "0.267 on the test set.",
-          says="With TensorFlow's defaults on x86, one NaN PetalLength: the real train() runs all 100 steps without "
-               "error; model.ckpt-100's dense/kernel is NaN in its PetalLength row (row 0 of the sorted columns) "
-               "only, and the checkpoint scores 0.267.",
+          says="With oneDNN's optimizations on (TF_ENABLE_ONEDNN_OPTS=1), one NaN PetalLength: the real train() runs "
+               "all 100 steps without error; model.ckpt-100's dense/kernel is NaN in its PetalLength row (row 0 of "
+               "the sorted columns) only, and the checkpoint scores 0.267.",
           shows=("nan_default", "nan_default_kernel_nan_per_row"),
           holds=lambda f: f["nan_default"] == {"raised": None, "steps_run": 100, "checkpoint_step": 100,
                                                  "kernel_has_nan": True, "accuracy": 0.267}
@@ -302,7 +303,7 @@ def facts(tf, workdir):
         import json
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    out["nan_default"] = nan_run("default", "nan_default")
+    out["nan_default"] = nan_run("default", "nan_default", TF_ENABLE_ONEDNN_OPTS="1")  # off by default on some CPUs
     kernel = tf.train.load_variable(tf.train.latest_checkpoint(str(workdir / "nan_default")), "dense/kernel")
     out["nan_default_kernel_nan_per_row"] = [int(n) for n in np.isnan(kernel).sum(axis=1)]
     out["nan_no_remapping"] = {k: v for k, v in nan_run("no-remapping", "nan_no_remapping").items()

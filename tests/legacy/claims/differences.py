@@ -294,7 +294,108 @@ CLAIMS = [
           shows=("v1_dnn_estimator_public_head",),
           holds=lambda f: f["v1_dnn_estimator_public_head"] == "ValueError",
           differs="iris_lib's public heads take the V1 classes' tf.compat.v1.train optimizer, so either head trains."),
+    Claim("real-keras-2-names-layers-per-graph", PAGE,
+          quote="The real Estimator ran them with Keras 2, which\nnumbered layer names (`dense`, `dense_1`, ...) per "
+                "graph, so the train, eval, predict and export graphs named\ntheir variables alike",
+          says="A model_fn of tf.keras.layers.Dense layers and a tf.keras.Sequential trains, evaluates, trains on "
+               "and predicts on the real Estimator; its checkpoint names are dense/kernel, "
+               "sequential/dense_1/kernel, sequential/named/kernel and dense_2/kernel.",
+          shows=("keras_layers",),
+          holds=lambda f: f["keras_layers"]["steps"] == [3, 3, 6, 3]
+          and f["keras_layers"]["kernels"] == ["dense/kernel", "dense_2/kernel", "sequential/dense_1/kernel",
+                                               "sequential/named/kernel"]),
+    Claim("real-keras-2-dropout-has-no-variable", PAGE,
+          quote="Keras 2's Dropout had no variable",
+          says="The real checkpoint of a model_fn with a tf.keras.layers.Dropout holds no variable of the Dropout.",
+          shows=("keras_dropout_variables",),
+          holds=lambda f: f["keras_dropout_variables"] == [],
+          differs="Keras 3's Dropout saves seed_generator/seed_generator_state in the checkpoint."),
+    Claim("real-keras-2-dropout-new-mask-each-step-from-graph-seed", PAGE,
+          quote="Keras 2's Dropout drew a new mask at every step, from the graph's seed",
+          says="In a TF1 graph with seed 3, a tf.keras.layers.Dropout(0.5) gives a different mask at each of "
+               "three session runs, and a second graph with seed 3 gives the same three masks.",
+          shows=("keras_dropout_masks",),
+          holds=lambda f: f["keras_dropout_masks"] == {"each_run_new": True, "same_seed_same_masks": True}),
+    Claim("real-keras-2-initial-weights-ignore-graph-seed", PAGE,
+          quote="the real Estimator's Keras layers started from other weights at every run",
+          says="Two TF1 graphs with seed 3 give a tf.keras.layers.Dense different initial kernels on the real "
+               "engine.",
+          shows=("keras_dense_same_start_under_one_seed",),
+          holds=lambda f: f["keras_dense_same_start_under_one_seed"] is False,
+          differs="iris_lib takes Keras's default seeds from the graph's seed: the same kernels."),
+    Claim("real-keras-batch-norm-moving-mean-not-updated", PAGE,
+          quote="neither Keras adds them to the train_op (after training, both\ncheckpoints hold zero moving means)",
+          says="After 3 training steps of a model_fn with tf.keras.layers.BatchNormalization()(x, training=True), "
+               "the real checkpoint's moving_mean is all zeros, and UPDATE_OPS is empty.",
+          shows=("keras_batch_norm",),
+          holds=lambda f: f["keras_batch_norm"] == {"moving_mean_all_zero": True, "update_ops": 0}),
 ]
+
+
+def _keras_layer_facts(tf, tf2_, workdir, train_x, train_y):
+    """A TF2-era model_fn of Keras layers: its variable names, and what Dropout and BatchNormalization keep."""
+    import numpy as np
+
+    keras, v1 = tf2_.keras, tf2_.compat.v1
+    update_ops = []
+
+    def model_fn(features, labels, mode, params):
+        x = v1.feature_column.input_layer(features, [v1.feature_column.numeric_column(k) for k in sorted(features)])
+        training = mode == tf2_.estimator.ModeKeys.TRAIN
+        hidden = keras.layers.Dense(8, activation="relu")(x)
+        hidden = keras.Sequential([keras.layers.Dense(8), keras.layers.Dense(6, name="named")])(hidden)
+        if params.get("dropout"):
+            hidden = keras.layers.Dropout(0.3)(hidden, training=training)
+        if params.get("batch_norm"):
+            hidden = keras.layers.BatchNormalization()(hidden, training=training)
+            update_ops.append(len(v1.get_collection(v1.GraphKeys.UPDATE_OPS)))
+        logits = keras.layers.Dense(3)(hidden)
+        if mode == tf2_.estimator.ModeKeys.PREDICT:
+            return tf2_.estimator.EstimatorSpec(mode, predictions={"logits": logits})
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        train_op = v1.train.GradientDescentOptimizer(0.1).minimize(loss, global_step=v1.train.get_global_step())
+        return tf2_.estimator.EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    def train_in():
+        return train_input_fn(tf, train_x, train_y, batch_size=10)
+
+    def trained(name, **params):
+        estimator = tf2_.estimator.Estimator(model_fn, model_dir=str(workdir / name), params=params)
+        estimator.train(train_in, steps=3)
+        return estimator
+
+    plain = trained("keras_layers")
+    steps = [int(plain.get_variable_value("global_step")), int(plain.evaluate(train_in, steps=1)["global_step"])]
+    plain.train(train_in, steps=3)
+    steps += [int(plain.get_variable_value("global_step")), len(list(plain.predict(
+        lambda: eval_input_fn(tf, train_x[:3], None, 3))))]
+    with_dropout = trained("keras_dropout", dropout=True)
+
+    def draws_under_seed_3():
+        """Three Dropout masks and a Dense's initial kernel, in a fresh TF1 graph with seed 3."""
+        with tf2_.Graph().as_default():
+            v1.set_random_seed(3)
+            masked = keras.layers.Dropout(0.5)(tf2_.ones([1, 64]), training=True)
+            dense = keras.layers.Dense(2)
+            dense(tf2_.ones([1, 3]))
+            with v1.Session() as session:
+                session.run(v1.global_variables_initializer())
+                kernel = session.run(tf2_.convert_to_tensor(dense.kernel)).tolist()
+                return [session.run(masked).tolist() for _ in range(3)], kernel
+
+    (masks, kernel), (masks_again, kernel_again) = draws_under_seed_3(), draws_under_seed_3()
+    with_batch_norm = trained("keras_batch_norm", batch_norm=True)
+    moving_mean = [n for n in with_batch_norm.get_variable_names() if n.endswith("moving_mean")]
+    return {
+        "keras_layers": {"steps": steps, "kernels": sorted(n for n in plain.get_variable_names()
+                                                           if n.endswith("kernel"))},
+        "keras_dropout_variables": sorted(set(with_dropout.get_variable_names()) - set(plain.get_variable_names())),
+        "keras_dropout_masks": {"each_run_new": masks[0] != masks[1] != masks[2], "same_seed_same_masks":
+                                masks == masks_again},
+        "keras_dense_same_start_under_one_seed": kernel == kernel_again,
+        "keras_batch_norm": {"moving_mean_all_zero": len(moving_mean) == 1 and not np.any(
+            with_batch_norm.get_variable_value(moving_mean[0])), "update_ops": max(update_ops)},
+    }
 
 
 def _event_records(directory):
@@ -636,6 +737,7 @@ def facts(tf, workdir):
                                                 or hasattr(tf2_.estimator, "evaluate_and_predict"))
 
     out.update(_canned_facts(tf, tf2_, workdir, train_x, train_y, test_x, test_y))
+    out.update(_keras_layer_facts(tf, tf2_, workdir, train_x, train_y))
 
     # -- at the end: event files still open, against the folders that have one, once the Estimators are gone
     del trained, deeper, wider, fewer, forgetful, damaged, nan_estimator, first, interrupted, unwritable

@@ -1,0 +1,80 @@
+"""Keras 3 layers in a model_fn's graph, run as Keras 2 ran them there: the same names in every graph, and a
+fresh random draw (a Dropout mask) at every step, seeded by the graph's seed.
+
+Names: Keras 2 counted `dense`, `dense_1`, ... per `tf.Graph`; the Estimator builds a fresh graph for every
+call, so each call's layers were named alike (`dense/kernel`, `sequential/dense_1/kernel`) and its checkpoint
+restored. Keras 3 counts per process: the eval graph's first Dense would be `dense_3`, and nothing in the
+checkpoint would fit. `as_keras_2_did(graph)` gives Keras the graph's own counter while the model_fn builds it.
+
+Random draws: Keras 3 draws from a stateless op whose seed sits in a variable that `SeedGenerator.next`
+advances with an assign that nothing in a TF1 graph runs, so a Dropout drew the same mask at every step; and
+its first seed, like an unseeded initializer's, came from Python's `random`, which `tf_random_seed` does not
+fix. Here, in a TF1 graph (never eagerly or in a tf.function), the draw waits for the advance, and a default
+seed in a graph with a seed comes from the graph's, so `tf_random_seed` fixes Keras layers' initial weights
+and masks as it fixes iris_lib's own layers (companion/differences.md).
+"""
+from __future__ import annotations
+
+import collections
+import contextlib
+import itertools
+import weakref
+
+import tensorflow as tf
+from keras.src.backend.common import global_state  # TensorFlow 2.21 imports Keras 3 itself
+from keras.src.backend import random as keras_random
+from keras.src.random import seed_generator
+
+_UIDS = "object_name_uids"  # the counter keras.src.utils.naming.uniquify reads
+_uids_of_graph: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_seeds_drawn: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+@contextlib.contextmanager
+def as_keras_2_did(graph):
+    """While the block runs, Keras names its layers from `graph`'s own counter (a fresh one for a new graph);
+    the process's counter, which Keras uses everywhere else, is put back after."""
+    outer = global_state.get_global_attribute(_UIDS)
+    global_state.set_global_attribute(_UIDS, _uids_of_graph.setdefault(graph, collections.defaultdict(int)))
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute(_UIDS, outer)
+
+
+def _in_a_tf1_graph() -> bool:
+    return not tf.executing_eagerly() and not tf.inside_function()
+
+
+_keras_next = seed_generator.SeedGenerator.next
+_keras_default_seed = seed_generator.make_default_seed
+
+
+def _next_seed(self, ordered=True):
+    """Keras's `SeedGenerator.next`; in a TF1 graph the seed returned is read before, and only once, the
+    state advances, so every session run draws anew."""
+    if not _in_a_tf1_graph():
+        return _keras_next(self, ordered)
+    state = self.state.value
+    seed = tf.identity(state)
+    with tf.control_dependencies([seed]):
+        advanced = seed + tf.constant([0, 1], seed.dtype) if ordered else (seed + 1) * 5387 % 933199
+        advance = state.assign(advanced)
+    with tf.control_dependencies([advance]):
+        return tf.identity(seed)
+
+
+def _default_seed():
+    """Keras's default seed (Python's `random`), or, in a TF1 graph with a seed, the graph's seed and how many
+    default seeds the graph gave before: Keras layers' initial weights and Dropout masks follow
+    `tf_random_seed`, as iris_lib's own layers do."""
+    graph = tf.compat.v1.get_default_graph()
+    if not _in_a_tf1_graph() or graph.seed is None:
+        return _keras_default_seed()
+    drawn = _seeds_drawn.setdefault(graph, itertools.count())
+    return (graph.seed * 1_000_003 + next(drawn)) % 1_000_000_000 + 1
+
+
+seed_generator.SeedGenerator.next = _next_seed
+seed_generator.make_default_seed = _default_seed  # SeedGenerator() without a seed (Dropout's)
+keras_random.make_default_seed = _default_seed  # initializers without a seed (Dense's glorot_uniform)

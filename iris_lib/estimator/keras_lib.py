@@ -1,0 +1,223 @@
+"""`model_to_estimator`: a compiled Keras model as an Estimator (the real `.../estimator/keras_lib.py`).
+
+As the real one, the model_fn rebuilds the model in each graph the Estimator makes (from its config, so
+Sequential and functional models only), maps `features` onto the model's inputs and `labels` onto its
+output, uses the compiled loss (plus the layers' own losses), optimizer and metrics, predicts
+`{output layer name: output}` with a `serving_default` PredictOutput, and starts from the Keras model's
+current weights (saved to `model_dir/keras/keras_model.ckpt`, then warm-started from). Keras 3 optimizers
+cannot run in a TF1 graph, so the compiled optimizer becomes the `tf.compat.v1.train` optimizer with the
+same arithmetic and settings (the real one turned it into a Keras 2 legacy optimizer); the compiled
+metrics become `tf.compat.v1.metrics`. Checkpoints hold the graph's names (`dense/kernel`, `dense/kernel/Adam`)
+whatever `checkpoint_format` says: they do not cross with the real one's (companion/differences.md).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import tensorflow as tf
+
+from iris_lib import quiet
+from iris_lib.estimator import keras_in_graph
+from iris_lib.estimator.canned.optimizers import AdagradV2Optimizer
+from iris_lib.estimator.estimator import Estimator
+from iris_lib.estimator.export.export_output import PredictOutput
+from iris_lib.estimator.mode_keys import ModeKeys
+from iris_lib.estimator.model_fn import EstimatorSpec
+from iris_lib.estimator.run_config import RunConfig
+
+v1 = tf.compat.v1
+keras = tf.keras
+logger = quiet.logger
+_SERVING_KEY = "serving_default"
+
+
+def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=None, model_dir=None, config=None,
+                       checkpoint_format="checkpoint", metric_names_map=None, export_outputs=None) -> Estimator:
+    """An Estimator that trains, evaluates, predicts and exports `keras_model` (compiled), as the real one."""
+    if not (keras_model or keras_model_path):
+        raise ValueError("Either `keras_model` or `keras_model_path` needs to be provided.")
+    if keras_model and keras_model_path:
+        raise ValueError("Please specity either `keras_model` or `keras_model_path`, but not both.")
+    if checkpoint_format not in (None, "checkpoint", "saver"):
+        raise ValueError(f'Checkpoint format must be one of "checkpoint" or "saver". Got {checkpoint_format}')
+    if keras_model is None:
+        logger.info("Loading models from %s", keras_model_path)
+        keras_model = keras.models.load_model(keras_model_path, custom_objects=custom_objects)
+    if not isinstance(keras_model, keras.Sequential) and type(keras_model).__name__ != "Functional":
+        raise ValueError(f"model_to_estimator rebuilds the model from its config in each graph, which a subclassed "
+                         f"model ({type(keras_model).__name__}) cannot do: make it a Sequential or functional model, "
+                         "or call its layers in a model_fn of your own (Keras layers in a model_fn work)")
+    if not getattr(keras_model, "optimizer", None):
+        raise ValueError("The given keras model has not been compiled yet. Please compile the model with "
+                         "`model.compile()` before calling `model_to_estimator()`.")
+    compiled = keras_model._compile_config.config  # what compile() was given
+    make_optimizer = _v1_optimizer(keras_model.optimizer)
+    loss_fn = keras.losses.get(compiled["loss"])
+    metric_makers = _v1_metrics(compiled["metrics"] or [], metric_names_map)
+    config = config if config is not None else RunConfig()
+    model_dir = model_dir or config.model_dir
+    if model_dir is None:
+        model_dir = tempfile.mkdtemp()
+        logger.warning("Using temporary folder as model directory: %s", model_dir)
+    warm_start_from = _save_first_checkpoint(keras_model, custom_objects, os.fspath(model_dir), config)
+
+    def model_fn(features, labels, mode):
+        model = _rebuild(keras_model, custom_objects)
+        ops_before = len(v1.get_default_graph().get_operations())
+        outputs = model(_model_inputs(keras_model, features), training=mode == ModeKeys.TRAIN)
+        predictions = {_output_name(keras_model): outputs}
+        exports = {_SERVING_KEY: PredictOutput(predictions)}
+        for key, output_class in (export_outputs or {}).items():
+            if key not in predictions:
+                raise KeyError(f"export_outputs names {key!r}, not an output of the model ({sorted(predictions)})")
+            exports[key] = output_class(predictions[key])
+        if mode == ModeKeys.PREDICT:
+            return EstimatorSpec(mode, predictions=predictions, export_outputs=exports)
+        loss = loss_fn(labels, outputs)
+        if model.losses:
+            loss += tf.add_n(model.losses)
+        metrics = {name: make(labels, outputs) for name, make in metric_makers.items()}
+        train_op = None
+        if mode == ModeKeys.TRAIN:
+            # The layers' state updates (a BatchNormalization's moving statistics), which Keras 2 ran with the
+            # train function: Keras 3 makes them as assigns that nothing in a TF1 graph would run.
+            updates = [op for op in v1.get_default_graph().get_operations()[ops_before:]
+                       if op.type in ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")]
+            minimize = make_optimizer().minimize(loss, global_step=v1.train.get_global_step(),
+                                                 var_list=[v.value for v in model.trainable_variables])
+            train_op = tf.group(minimize, *updates)
+        return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
+                             eval_metric_ops=metrics, export_outputs=exports)
+
+    return Estimator(model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+def _rebuild(keras_model, custom_objects):
+    """The model anew, in the current graph, from its config (its weights are made when it is first called)."""
+    with keras.utils.custom_object_scope(custom_objects or {}):
+        return type(keras_model).from_config(keras_model.get_config())
+
+
+def _model_inputs(keras_model, features):
+    """`features` as the model takes them: a dict keyed as its inputs, a list in their order, or one tensor."""
+    if not isinstance(features, dict):
+        return features
+    names = [tensor._keras_history.operation.name for tensor in keras_model.inputs]
+    if len(names) == 1 and len(features) == 1:  # any key: Keras 2 named a Sequential's input `<layer>_input`
+        return next(iter(features.values()))
+    missing = set(names) - set(features)
+    if missing:
+        raise KeyError(f"The dictionary passed into features does not cover requested inputs keys defined in the "
+                       f"keras model.\n\tExpected keys: {set(names)}\n\tfeatures keys: {set(features)}\n\t"
+                       f"Missed keys: {missing}")
+    if isinstance(getattr(keras_model, "_inputs_struct", None), dict):
+        return {name: features[name] for name in names}
+    return [features[name] for name in names]
+
+
+def _output_name(keras_model) -> str:
+    outputs = keras_model.outputs
+    if len(outputs) != 1:
+        raise ValueError(f"model_to_estimator takes a model with one output; this one has {len(outputs)}")
+    return outputs[0]._keras_history.operation.name
+
+
+def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: RunConfig) -> str | None:
+    """The Keras model's current weights as a checkpoint of the rebuilt model (the Estimator warm-starts from
+    it), written once, as the real one, into model_dir/keras; None for a model not built yet."""
+    if not keras_model.built or not keras_model.weights:
+        return None
+    keras_dir = os.path.join(model_dir, "keras")
+    path = os.path.join(keras_dir, "keras_model.ckpt")
+    if tf.train.latest_checkpoint(keras_dir):
+        return path
+    os.makedirs(keras_dir, exist_ok=True)
+    weights = keras_model.get_weights()  # eagerly, before the graph
+    with tf.Graph().as_default() as graph, keras_in_graph.as_keras_2_did(graph):
+        if config.tf_random_seed is not None:
+            v1.set_random_seed(config.tf_random_seed)
+        model = _rebuild(keras_model, custom_objects)
+        model([v1.placeholder(tensor.dtype, tensor.shape) for tensor in keras_model.inputs]
+              if len(keras_model.inputs) > 1 else v1.placeholder(keras_model.inputs[0].dtype,
+                                                                  keras_model.inputs[0].shape))
+        variables = [weight.value for weight in model.weights]
+        assigns = [variable.assign(value) for variable, value in zip(variables, weights)]
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            session.run(assigns)
+            v1.train.Saver(variables).save(session, path)
+    return path
+
+
+def _v1_optimizer(optimizer):
+    """A function making the `tf.compat.v1.train` optimizer that does what the compiled Keras one does."""
+    settings = optimizer.get_config()
+    name = type(optimizer).__name__
+    unsupported = [key for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
+                   if settings.get(key)]
+    if unsupported or not isinstance(settings["learning_rate"], float):
+        raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, which has no "
+                         f"{unsupported or 'learning-rate schedule'}: compile with a plain {name}")
+    rate = settings["learning_rate"]
+    if name == "SGD":
+        if not settings["momentum"]:
+            return lambda: v1.train.GradientDescentOptimizer(rate)
+        return lambda: v1.train.MomentumOptimizer(rate, settings["momentum"], use_nesterov=settings["nesterov"])
+    if name == "Adam" and not settings["amsgrad"]:
+        return lambda: v1.train.AdamOptimizer(rate, settings["beta_1"], settings["beta_2"], settings["epsilon"])
+    if name == "Adagrad":
+        return lambda: AdagradV2Optimizer(rate, settings["initial_accumulator_value"], settings["epsilon"])
+    if name == "RMSprop":
+        return lambda: v1.train.RMSPropOptimizer(rate, settings["rho"], settings["momentum"], settings["epsilon"],
+                                                 centered=settings["centered"])
+    if name == "Ftrl":
+        return lambda: v1.train.FtrlOptimizer(
+            rate, settings["learning_rate_power"], settings["initial_accumulator_value"],
+            settings["l1_regularization_strength"], settings["l2_regularization_strength"],
+            l2_shrinkage_regularization_strength=settings["l2_shrinkage_regularization_strength"])
+    raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
+                     f"{name}{' with amsgrad' if name == 'Adam' else ''}: compile with SGD, Adam, Adagrad, RMSprop "
+                     "or Ftrl")
+
+
+def _accuracy(kind: str):
+    def metric(labels, outputs):
+        if kind == "binary" or (kind == "auto" and outputs.shape[-1] == 1):
+            predicted = tf.cast(outputs > 0.5, tf.float32)
+            return v1.metrics.accuracy(tf.reshape(tf.cast(labels, tf.float32), tf.shape(predicted)), predicted)
+        if kind == "categorical" or (kind == "auto" and labels.shape.rank == outputs.shape.rank
+                                     and labels.shape[-1] == outputs.shape[-1]):
+            return v1.metrics.accuracy(tf.argmax(labels, -1), tf.argmax(outputs, -1))
+        return v1.metrics.accuracy(tf.reshape(tf.cast(labels, tf.int64), [-1]), tf.argmax(outputs, -1))
+    return metric
+
+
+_METRICS = {
+    "accuracy": _accuracy("auto"), "acc": _accuracy("auto"),
+    "sparse_categorical_accuracy": _accuracy("sparse"), "categorical_accuracy": _accuracy("categorical"),
+    "binary_accuracy": _accuracy("binary"),
+    "mse": v1.metrics.mean_squared_error, "mean_squared_error": v1.metrics.mean_squared_error,
+    "mae": v1.metrics.mean_absolute_error, "mean_absolute_error": v1.metrics.mean_absolute_error,
+    "auc": lambda labels, outputs: v1.metrics.auc(labels, outputs),
+}
+
+
+def _v1_metrics(compiled, metric_names_map) -> dict:
+    """{name: function(labels, outputs) -> (value, update)} for the compiled metrics, keyed as Keras named them."""
+    if isinstance(compiled, dict) or any(isinstance(metric, (list, dict)) for metric in compiled):
+        raise ValueError("model_to_estimator takes compiled metrics as one flat list (one output)")
+    makers = {}
+    for metric in compiled:
+        name = metric if isinstance(metric, str) else getattr(metric, "name", getattr(metric, "__name__", ""))
+        if name not in _METRICS:
+            raise ValueError(f"model_to_estimator has no tf.compat.v1.metrics counterpart for the metric {name!r}: "
+                             f"compile with some of {sorted(_METRICS)}")
+        makers[name] = _METRICS[name]
+    if metric_names_map:
+        if set(metric_names_map) != set(makers):
+            raise ValueError(f"Invalid `metric_names_map`. Expected keys: {sorted(makers)}, "
+                             f"Received: {sorted(metric_names_map)}")
+        makers = {metric_names_map[name]: make for name, make in makers.items()}
+    return makers
+

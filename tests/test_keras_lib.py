@@ -1,0 +1,94 @@
+"""`tf.keras.estimator.model_to_estimator` (iris_lib.estimator.keras_lib): a compiled Keras model as an Estimator.
+
+The same tutorial-style program runs on the real TF 2.15 in tests/legacy/programs/keras_model_to_estimator.py
+(`make parity`); here, what only ours can show: the first checkpoint is the Keras model's weights, the
+optimizer and metrics are the compiled ones, a BatchNormalization's statistics move, and what cannot be
+converted is refused with what to do instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from iris_lib.estimator import RunConfig
+from iris_lib.estimator.keras_lib import model_to_estimator
+
+keras = tf.keras
+rng = np.random.RandomState(0)
+X = rng.uniform(0, 1, (60, 4)).astype(np.float32)
+Y = (X[:, 0] * 3).astype(np.int64)
+
+
+def input_fn(repeat=True):
+    dataset = tf.data.Dataset.from_tensor_slices(({"dense_input": X}, Y)).batch(20)
+    return dataset.repeat() if repeat else dataset
+
+
+def compiled(*layers, optimizer="adam", metrics=("accuracy",)):
+    model = keras.Sequential([keras.Input((4,)), *layers])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer=optimizer,
+                  metrics=list(metrics))
+    return model
+
+
+def test_a_compiled_keras_model_becomes_an_estimator_that_starts_from_its_weights(tmp_path):
+    model = compiled(keras.layers.Dense(8, activation="relu", name="dense"), keras.layers.Dense(3, name="dense_1"))
+    estimator = model_to_estimator(keras_model=model, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=1)
+    assert tf.train.latest_checkpoint(str(tmp_path / "keras")).endswith("keras_model.ckpt")
+    first = tf.train.load_checkpoint(str(tmp_path / "model.ckpt-0"))
+    np.testing.assert_array_equal(first.get_tensor("dense/kernel"), model.layers[0].kernel.numpy())
+    assert "dense/kernel/Adam" in estimator.get_variable_names()  # the compiled Adam, as a v1 optimizer
+    estimator.train(input_fn, steps=99)
+    metrics = estimator.evaluate(lambda: input_fn(repeat=False))
+    assert sorted(metrics) == ["accuracy", "global_step", "loss"] and metrics["global_step"] == 100
+    predicted = np.array([p["dense_1"] for p in estimator.predict(lambda: input_fn(repeat=False))])
+    weights = [estimator.get_variable_value(f"{layer}/{part}") for layer in ("dense", "dense_1")
+               for part in ("kernel", "bias")]
+    expected = np.maximum(X @ weights[0] + weights[1], 0) @ weights[2] + weights[3]
+    np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
+    accuracy = np.mean(np.argmax(expected, 1) == Y)
+    assert metrics["accuracy"] == pytest.approx(accuracy)
+
+
+def test_a_batch_normalization_moves_its_statistics_as_keras_2s_train_function_did(tmp_path):
+    model = compiled(keras.layers.Dense(8, name="dense"), keras.layers.BatchNormalization(name="batch_normalization"),
+                     keras.layers.Dense(3, name="logits"), optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
+    estimator = model_to_estimator(model, model_dir=str(tmp_path), config=RunConfig(tf_random_seed=1))
+    estimator.train(input_fn, steps=5)
+    assert estimator.get_variable_value("batch_normalization/moving_mean").any()
+    assert "dense/kernel/Momentum" in estimator.get_variable_names()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: model_to_estimator(), "Either `keras_model` or `keras_model_path` needs to be provided"),
+    (lambda: model_to_estimator(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])), "not been compiled"),
+    (lambda: model_to_estimator(compiled(keras.layers.Dense(3), optimizer="nadam")), "has none for Nadam"),
+    (lambda: model_to_estimator(compiled(keras.layers.Dense(3), metrics=["top_k_categorical_accuracy"])),
+     "no tf.compat.v1.metrics counterpart"),
+    (lambda: model_to_estimator(compiled(keras.layers.Dense(3)), checkpoint_format="h5"), "Checkpoint format"),
+])
+def test_what_cannot_be_converted_is_refused_with_what_to_do(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_a_subclassed_model_is_refused_with_what_to_do_instead():
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(3)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    model = Subclassed()
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match="subclassed .*call its layers in a model_fn"):
+        model_to_estimator(model)
+
+
+def test_the_shim_puts_it_where_tf_keras_had_it():
+    import iris_lib.estimator_shim  # noqa: F401
+    assert tf.keras.estimator.model_to_estimator is model_to_estimator
