@@ -61,9 +61,16 @@ def test_a_batch_normalization_moves_its_statistics_as_keras_2s_train_function_d
     assert "dense/kernel/Momentum" in estimator.get_variable_names()
 
 
+def unbuilt():
+    model = keras.Sequential([keras.layers.Dense(3)])
+    model.compile(loss="mse", optimizer="sgd")
+    return model
+
+
 @pytest.mark.parametrize("make, message", [
     (lambda: model_to_estimator(), "Either `keras_model` or `keras_model_path` needs to be provided"),
     (lambda: model_to_estimator(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])), "not been compiled"),
+    (lambda: model_to_estimator(unbuilt()), "has none yet: start it with keras.Input"),
     (lambda: model_to_estimator(compiled(keras.layers.Dense(3), optimizer="nadam")), "has none for Nadam"),
     (lambda: model_to_estimator(compiled(keras.layers.Dense(3), metrics=["top_k_categorical_accuracy"])),
      "no tf.compat.v1.metrics counterpart"),

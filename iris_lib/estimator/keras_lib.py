@@ -48,6 +48,10 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
         raise ValueError(f"model_to_estimator rebuilds the model from its config in each graph, which a subclassed "
                          f"model ({type(keras_model).__name__}) cannot do: make it a Sequential or functional model, "
                          "or call its layers in a model_fn of your own (Keras layers in a model_fn work)")
+    if not keras_model.built:
+        raise ValueError("model_to_estimator maps features onto the model's inputs, and this model has none yet: "
+                         "start it with keras.Input(shape) (or give its first layer input_shape=), or call "
+                         "model.build(input_shape) first")
     if not getattr(keras_model, "optimizer", None):
         raise ValueError("The given keras model has not been compiled yet. Please compile the model with "
                          "`model.compile()` before calling `model_to_estimator()`.")
@@ -125,8 +129,8 @@ def _output_name(keras_model) -> str:
 
 def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: RunConfig) -> str | None:
     """The Keras model's current weights as a checkpoint of the rebuilt model (the Estimator warm-starts from
-    it), written once, as the real one, into model_dir/keras; None for a model not built yet."""
-    if not keras_model.built or not keras_model.weights:
+    it), written once, as the real one, into model_dir/keras; None for a model without weights."""
+    if not keras_model.weights:
         return None
     keras_dir = os.path.join(model_dir, "keras")
     path = os.path.join(keras_dir, "keras_model.ckpt")
