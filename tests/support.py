@@ -112,17 +112,17 @@ def train_both_and_cross_restore(legacy_python, program, names, tmp_path_factory
             "ours restores real": run_json(sys.executable, program, "ours", str(ours_of_real), "restore")}
 
 
-def assert_close(ours, real, where: str):
-    """Equal structure and strings; floats within PARITY_TOLERANCE."""
+def assert_close(ours, real, where: str, tolerance: dict = PARITY_TOLERANCE):
+    """Equal structure and strings; floats within `tolerance` (PARITY_TOLERANCE unless given)."""
     if isinstance(real, dict):
         assert sorted(ours) == sorted(real), where
         for key in real:
-            assert_close(ours[key], real[key], f"{where}/{key}")
+            assert_close(ours[key], real[key], f"{where}/{key}", tolerance)
     elif isinstance(real, list):
         assert len(ours) == len(real), where
         for i, (a, b) in enumerate(zip(ours, real)):
-            assert_close(a, b, f"{where}[{i}]")
+            assert_close(a, b, f"{where}[{i}]", tolerance)
     elif isinstance(real, float):
-        np.testing.assert_allclose(ours, real, err_msg=where, **PARITY_TOLERANCE)
+        np.testing.assert_allclose(ours, real, err_msg=where, **tolerance)
     else:
         assert ours == real, where

@@ -19,10 +19,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from support import train_both_and_cross_restore
+from support import assert_close, train_both_and_cross_restore
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -35,19 +34,8 @@ CONVERGED = {"rtol": 1e-4, "atol": 1e-5}
 
 
 def assert_converged_alike(ours, real, where: str):
-    """Equal structure and strings; floats within CONVERGED."""
-    if isinstance(real, dict):
-        assert sorted(ours) == sorted(real), where
-        for key in real:
-            assert_converged_alike(ours[key], real[key], f"{where}/{key}")
-    elif isinstance(real, list):
-        assert len(ours) == len(real), where
-        for i, (a, b) in enumerate(zip(ours, real)):
-            assert_converged_alike(a, b, f"{where}[{i}]")
-    elif isinstance(real, float):
-        np.testing.assert_allclose(ours, real, err_msg=where, **CONVERGED)
-    else:
-        assert ours == real, where
+    """support.assert_close within CONVERGED (the module docstring says why)."""
+    assert_close(ours, real, where, CONVERGED)
 
 
 @pytest.fixture(scope="module")
