@@ -23,7 +23,7 @@ import tensorflow as tf
 import iris_lib.tf1 as tf1
 from iris_lib import data
 from iris_lib.cluster import Cluster
-from iris_lib.estimator import ModelDirBusyError, training
+from iris_lib.estimator import ModelDirBusyError, checkpoint_state, training
 from support import eval_fn, make_estimator, train_fn, wait_until
 
 
@@ -122,6 +122,58 @@ def test_an_evaluator_waits_while_the_chief_writes_its_first_checkpoint(tmp_path
     os.rename(tmp_path / "checkpoint.later", tmp_path / "checkpoint")
     metrics, exports = evaluator.evaluate_new_checkpoint()
     assert metrics["global_step"] == 3 and exports == []
+
+
+def _trained_evaluator(tmp_path, eval_input_fn=None):
+    iris = data.load_data()
+    columns = [tf1.feature_column.numeric_column(key) for key in data.FEATURE_NAMES]
+    estimator = make_estimator(tmp_path, columns)
+    estimator.train(train_fn(iris), steps=3)
+    spec = training.EvalSpec(eval_input_fn or eval_fn(iris))
+    return training._Evaluator(estimator, spec, max_training_steps=3), str(tmp_path / "model.ckpt-3")
+
+
+def test_an_evaluator_waits_while_a_restarted_chief_saves_its_newest_checkpoint_again(tmp_path):
+    """A restarted chief saves the step it restored again, in place: the sharded saver writes into
+    `<prefix>_temp/`, then replaces the data files and rewrites the index while `checkpoint` names it."""
+    evaluator, newest = _trained_evaluator(tmp_path)
+    index = open(newest + ".index", "rb").read()
+    os.mkdir(newest + "_temp")
+    with open(newest + ".index", "wb") as file:  # the merge, halfway through the index
+        file.write(index[: len(index) // 2])
+    assert evaluator.evaluate_new_checkpoint() == (None, [])
+    with open(newest + ".index", "wb") as file:
+        file.write(index)
+    os.rmdir(newest + "_temp")  # the save is complete
+    metrics, _ = evaluator.evaluate_new_checkpoint()
+    assert metrics["global_step"] == 3
+
+
+def test_an_evaluation_whose_checkpoint_is_saved_again_meanwhile_is_done_again_once_the_save_is_complete(tmp_path):
+    iris = data.load_data()
+    saved_again = []
+
+    def input_fn():  # called after the evaluator picked the checkpoint, before it is restored
+        if not saved_again:
+            saved_again.append(open(newest + ".index", "rb").read())
+            with open(newest + ".index", "wb") as file:
+                file.write(saved_again[0][:100])
+        return eval_fn(iris)()
+
+    evaluator, newest = _trained_evaluator(tmp_path, input_fn)
+    assert evaluator.evaluate_new_checkpoint() == (None, [])
+    with open(newest + ".index", "wb") as file:
+        file.write(saved_again[0])
+    metrics, _ = evaluator.evaluate_new_checkpoint()  # the same path again, not "no new checkpoint"
+    assert metrics["global_step"] == 3
+
+
+def test_an_evaluator_refuses_a_damaged_newest_checkpoint_nobody_is_saving(tmp_path):
+    evaluator, newest = _trained_evaluator(tmp_path)
+    with open(newest + ".index", "r+b") as file:
+        file.truncate(100)
+    with pytest.raises(checkpoint_state.DamagedCheckpointError, match="damaged or truncated"):
+        evaluator.evaluate_new_checkpoint()
 
 
 def test_a_cluster_warm_starts_from_a_model_trained_on_one_machine(tmp_path):

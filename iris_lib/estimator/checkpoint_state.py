@@ -161,6 +161,32 @@ def recover_rotation(saver, model_dir: str) -> None:
     saver.set_last_checkpoints_with_time(kept)
 
 
+def being_saved(prefix: str) -> bool:
+    """Whether a save of `prefix` is under way. TensorFlow's savers write the new files beside the final ones (a
+    sharded save into `<prefix>_temp/`, a single one into `<file>.tempstate<N>`) and move them into place last,
+    so a checkpoint caught mid-replacement has one of these. On a cluster this happens to the newest one: a
+    restarted chief saves again the step it restored, over the files an evaluator may be reading."""
+    directory, base = os.path.split(prefix)
+    try:
+        names = os.listdir(directory or ".")
+    except FileNotFoundError:
+        return False
+    return any(name == base + "_temp" or (name.startswith(base + ".") and ".tempstate" in name) for name in names)
+
+
+def files_signature(prefix: str) -> tuple | None:
+    """(name, inode, size, mtime) of the checkpoint's files, or None when one is gone: it changes when the
+    checkpoint is saved again (its files are replaced or rewritten)."""
+    directory, base = os.path.split(prefix)
+    try:
+        names = sorted(n for n in os.listdir(directory or ".") if n == base + ".index"
+                       or (_DATA_FILE.search(n) and n[: _DATA_FILE.search(n).start()] == base))
+        stats = [(n, os.stat(os.path.join(directory, n))) for n in names]
+    except FileNotFoundError:
+        return None
+    return tuple((n, st.st_ino, st.st_size, st.st_mtime_ns) for n, st in stats)
+
+
 def named_latest(model_dir: str) -> str | None:
     """The prefix the `checkpoint` file names right now, unchecked, or None: to notice a rotation."""
     try:

@@ -149,14 +149,20 @@ class _Evaluator:
         """(metrics, exports) of the newest checkpoint, or (None, []) when there is none or it was evaluated.
 
         On a cluster the chief writes while this reads: a first checkpoint whose `checkpoint` file is not
-        written yet is "not trained yet", and one rotated away between reading and restoring is skipped for
-        the next, newer one (the real evaluator failed on both)."""
+        written yet is "not trained yet"; one rotated away between reading and restoring is skipped for the
+        next, newer one; one being saved again in place (a restarted chief saves the step it restored) is
+        evaluated once its save is complete. The real evaluator failed on all three."""
+        model_dir = self._estimator.model_dir
         try:
             checkpoint = self._estimator.latest_checkpoint()
         except checkpoint_state.DamagedCheckpointError:
-            if checkpoint_state.named_latest(self._estimator.model_dir) is not None:
+            named = checkpoint_state.named_latest(model_dir)
+            if named is None:
+                checkpoint = None  # the chief is writing its first checkpoint
+            elif checkpoint_state.being_saved(named) or not checkpoint_state.checkpoint_problem(named):
+                return self._skip_until_saved_again(named)  # under way, or complete since the look that failed
+            else:
                 raise
-            checkpoint = None  # the chief is writing its first checkpoint
         if not checkpoint:
             logger.warning("Estimator is not trained yet. Will start an evaluation when a checkpoint is ready.")
             return None, []
@@ -165,14 +171,25 @@ class _Evaluator:
                            "results are expected to be same for the same checkpoint.")
             return None, []
         self._previous_checkpoint = checkpoint
+        files = checkpoint_state.files_signature(checkpoint)
         try:
             return self.evaluate_and_export(checkpoint)
-        except (checkpoint_state.DamagedCheckpointError, tf.errors.NotFoundError):
+        except (checkpoint_state.DamagedCheckpointError, tf.errors.OpError):
+            saved_again = checkpoint_state.files_signature(checkpoint) not in (files, None)
+            if saved_again or checkpoint_state.being_saved(checkpoint):
+                self._previous_checkpoint = None
+                return self._skip_until_saved_again(checkpoint)
             if os.path.isfile(checkpoint + ".index"):
                 raise
             logger.warning("Checkpoint %s was rotated away before it was evaluated; evaluating a newer one.",
                            checkpoint)
             return None, []
+
+    @staticmethod
+    def _skip_until_saved_again(checkpoint):
+        logger.warning("Checkpoint %s is being saved again (by a restarted chief); evaluating it once the save is "
+                       "complete.", checkpoint)
+        return None, []
 
     def evaluate_and_export(self, checkpoint=None):
         checkpoint = checkpoint or self._estimator.latest_checkpoint()
