@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+import iris_lib.tf1 as tf1
 from iris_lib.estimator import Estimator, EstimatorSpec, ModeKeys, RunConfig
 from iris_lib.estimator.export import build_raw_serving_input_receiver_fn
 
@@ -120,3 +121,40 @@ def test_a_keras_dropout_draws_a_new_mask_at_every_step_from_the_graph_seed(tmp_
     assert np.array_equal(state, again.get_variable_value("seed_generator/seed_generator_state"))
     assert np.array_equal(first.get_variable_value("dense/kernel"), again.get_variable_value("dense/kernel"))
     assert not np.array_equal(state, other.get_variable_value("seed_generator/seed_generator_state"))
+
+
+def metrics_model_fn(features, labels, mode, params):
+    """Keras metric objects in eval_metric_ops beside the v1 metrics that compute the same numbers."""
+    logits = tf1.layers.dense(features["x"], 3, kernel_initializer=v1.constant_initializer(0.1))
+    classes = tf.argmax(logits, 1)
+    loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+    train_op = v1.train.GradientDescentOptimizer(0.5).minimize(loss, global_step=v1.train.get_global_step())
+    keras_accuracy, keras_mean = tf.keras.metrics.Accuracy(), tf.keras.metrics.Mean()
+    if params["update"]:
+        keras_accuracy.update_state(labels, classes)
+        keras_mean.update_state(logits[:, 0], sample_weight=features["x"][:, 1] + 2)
+    return EstimatorSpec(mode, loss=loss, train_op=train_op, eval_metric_ops={
+        "keras accuracy": keras_accuracy, "keras mean": keras_mean,
+        "v1 accuracy": v1.metrics.accuracy(labels, classes),
+        "v1 mean": v1.metrics.mean(logits[:, 0], weights=features["x"][:, 1] + 2)})
+
+
+def test_keras_metric_objects_in_eval_metric_ops_count_as_v1_metrics_and_stay_out_of_checkpoints(tmp_path):
+    estimator = Estimator(metrics_model_fn, model_dir=str(tmp_path), params={"update": True})
+    estimator.train(input_fn, steps=2)
+    assert sorted(estimator.get_variable_names()) == ["dense/bias", "dense/kernel", "global_step"]
+    evaluations = [estimator.evaluate(input_fn, steps=steps) for steps in (None, 1)]
+    for metrics in evaluations:
+        assert metrics["keras accuracy"] == metrics["v1 accuracy"]
+        np.testing.assert_allclose(metrics["keras mean"], metrics["v1 mean"], rtol=1e-6)
+    assert evaluations[0]["keras mean"] != evaluations[1]["keras mean"]  # each evaluation starts from zero
+
+
+def test_a_keras_metric_never_updated_is_refused_by_name(tmp_path):
+    estimator = Estimator(metrics_model_fn, model_dir=str(tmp_path), params={"update": False})
+    try:
+        estimator.train(input_fn, steps=1)
+    except ValueError as error:
+        assert 'Please call update_state(...) on the "accuracy" metric' in str(error)
+    else:
+        raise AssertionError("a metric without update_state was accepted")

@@ -4,11 +4,11 @@ Each program in `tests/legacy/programs/` is written the way tutorials and produc
 APIs (wide & deep with every kind of feature column, public heads in custom model_fns, Baseline*,
 InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear models on
 numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start and
-introspection, a TF2-era model_fn of Keras layers, model_to_estimator). Each runs as `python PROGRAM real` in
-the legacy venv and `python PROGRAM ours` here, and prints one JSON line: numbers must agree within
-PARITY_TOLERANCE, everything else exactly. Each test also checks something of the real run alone, so that a
-broken program cannot make both sides agree on nothing. Opt-in like the other parity tests: `make parity`, or
-IRIS_PARITY=1.
+introspection, a TF2-era model_fn of Keras layers, model_to_estimator, Keras metric objects in
+eval_metric_ops). Each runs as `python PROGRAM real` in the legacy venv and `python PROGRAM ours` here, and
+prints one JSON line: numbers must agree within PARITY_TOLERANCE, everything else exactly. Each test also
+checks something of the real run alone, so that a broken program cannot make both sides agree on nothing.
+Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
 """
 from __future__ import annotations
 
@@ -112,9 +112,16 @@ def keras_model_to_estimator(real):
     np.testing.assert_allclose(real["served"]["dense_1"], real["predicted"][:2], rtol=1e-5)
 
 
+def keras_metrics(real):
+    assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
+    assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
+    assert real["variables"] == ["global_step", "logits/bias", "logits/kernel"]  # no metric variable saved
+
+
 CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, in_memory_evaluator,
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
-          train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator]
+          train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
+          keras_metrics]
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.__name__ for check in CHECKS])

@@ -1,5 +1,6 @@
-"""Keras 3 layers in a model_fn's graph, run as Keras 2 ran them there: the same names in every graph, and a
-fresh random draw (a Dropout mask) at every step, seeded by the graph's seed.
+"""Keras 3 layers and metrics in a model_fn's graph, run as Keras 2 ran them there: the same names in every
+graph, a fresh random draw (a Dropout mask) at every step, seeded by the graph's seed, and a metric object
+accepted in `eval_metric_ops`.
 
 Names: Keras 2 counted `dense`, `dense_1`, ... per `tf.Graph`; the Estimator builds a fresh graph for every
 call, so each call's layers were named alike (`dense/kernel`, `sequential/dense_1/kernel`) and its checkpoint
@@ -12,6 +13,11 @@ its first seed, like an unseeded initializer's, came from Python's `random`, whi
 fix. Here, in a TF1 graph (never eagerly or in a tf.function), the draw waits for the advance, and a default
 seed in a graph with a seed comes from the graph's, so `tf_random_seed` fixes Keras layers' initial weights
 and masks as it fixes iris_lib's own layers (companion/differences.md).
+
+Metrics: the real EstimatorSpec took a Keras 2 `Metric` in `eval_metric_ops` as `(metric.result(),
+metric.updates[0])`, its variables local. A Keras 3 metric keeps no `updates` and puts its variables among the
+global ones, which the Saver would write into checkpoints. `metric_ops(metric)` finds its update ops in the
+graph (the assigns to its variables) and moves its variables where the real one put them.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ import itertools
 import weakref
 
 import tensorflow as tf
+import keras
 from keras.src.backend.common import global_state  # TensorFlow 2.21 imports Keras 3 itself
 from keras.src.backend import random as keras_random
 from keras.src.random import seed_generator
@@ -78,3 +85,27 @@ def _default_seed():
 seed_generator.SeedGenerator.next = _next_seed
 seed_generator.make_default_seed = _default_seed  # SeedGenerator() without a seed (Dropout's)
 keras_random.make_default_seed = _default_seed  # initializers without a seed (Dense's glorot_uniform)
+
+
+def is_a_metric(value) -> bool:
+    return isinstance(value, keras.metrics.Metric)
+
+
+def metric_ops(metric) -> tuple:
+    """`(value, update_op)` of a Keras metric whose `update_state` the model_fn called, as the real
+    EstimatorSpec made of one; its variables go to LOCAL_VARIABLES and METRIC_VARIABLES, out of checkpoints."""
+    graph = tf.compat.v1.get_default_graph()
+    variables = [variable.value for variable in metric.variables]
+    updates = [op for variable in variables for op in variable.handle.consumers()
+               if op.type not in ("ReadVariableOp", "VarIsInitializedOp") and op is not variable.initializer]
+    if not updates:
+        raise ValueError(f'Please call update_state(...) on the "{metric.name}" metric')
+    for variable in variables:
+        for name in (tf.compat.v1.GraphKeys.GLOBAL_VARIABLES, tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES):
+            collection = graph.get_collection_ref(name)
+            collection[:] = [v for v in collection if v is not variable]
+        for name in (tf.compat.v1.GraphKeys.LOCAL_VARIABLES, tf.compat.v1.GraphKeys.METRIC_VARIABLES):
+            if all(v is not variable for v in graph.get_collection(name)):
+                graph.add_to_collection(name, variable)
+    with tf.name_scope(metric.name):
+        return metric.result(), tf.group(*updates, name="update_op")

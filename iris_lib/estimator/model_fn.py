@@ -6,6 +6,7 @@ import collections
 import tensorflow as tf
 from tensorflow.python.saved_model.model_utils import export_utils
 
+from iris_lib.estimator import keras_in_graph
 from iris_lib.estimator.mode_keys import ModeKeys
 
 _FIELDS = ["mode", "predictions", "loss", "train_op", "eval_metric_ops", "export_outputs", "training_chief_hooks",
@@ -63,6 +64,8 @@ class EstimatorSpec(collections.namedtuple("EstimatorSpec", _FIELDS)):
             eval_metric_ops = {}  # as the real one
         elif not isinstance(eval_metric_ops, dict):
             raise TypeError(f"eval_metric_ops must be a dict, given: {eval_metric_ops}")
+        eval_metric_ops = {key: keras_in_graph.metric_ops(value) if keras_in_graph.is_a_metric(value) else value
+                           for key, value in eval_metric_ops.items()}  # as the real one: a Keras Metric too
         for key, value in eval_metric_ops.items():
             if not (isinstance(value, tuple) and len(value) == 2):
                 raise TypeError(
