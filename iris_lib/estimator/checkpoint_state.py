@@ -85,11 +85,7 @@ def checkpoint_problem(prefix: str) -> str | None:
     if not os.path.isfile(index):
         return f"{os.path.basename(index)} is missing"
     directory, base = os.path.split(prefix)
-    shards = {}
-    for name in os.listdir(directory or "."):
-        match = _DATA_FILE.search(name)
-        if match and name[: match.start()] == base:
-            shards[int(match.group(1))] = int(match.group(2))
+    shards = {int(match.group(1)): int(match.group(2)) for _, match in _data_files(directory, base)}
     expected = next(iter(shards.values()), 1)
     missing = [f"{base}.data-{i:05d}-of-{expected:05d}" for i in range(expected) if i not in shards]
     if missing:
@@ -113,6 +109,12 @@ def checkpoint_problem(prefix: str) -> str | None:
         return f"its data ({data_files}) is damaged or truncated ({_first_line(error)})"
     _VERIFIED[prefix] = signature
     return None
+
+
+def _data_files(directory: str, base: str) -> list:
+    """(name, its `_DATA_FILE` match) of each data file in `directory` of the checkpoint named `base`."""
+    return [(name, match) for name in os.listdir(directory or ".")
+            for match in [_DATA_FILE.search(name)] if match and name[: match.start()] == base]
 
 
 def intact_checkpoints(model_dir: str) -> list[str]:
@@ -179,9 +181,10 @@ def files_signature(prefix: str) -> tuple | None:
     checkpoint is saved again (its files are replaced or rewritten)."""
     directory, base = os.path.split(prefix)
     try:
-        names = sorted(n for n in os.listdir(directory or ".") if n == base + ".index"
-                       or (_DATA_FILE.search(n) and n[: _DATA_FILE.search(n).start()] == base))
-        stats = [(n, os.stat(os.path.join(directory, n))) for n in names]
+        names = [name for name, _ in _data_files(directory, base)]
+        if os.path.isfile(prefix + ".index"):
+            names.append(base + ".index")
+        stats = [(n, os.stat(os.path.join(directory, n))) for n in sorted(names)]
     except FileNotFoundError:
         return None
     return tuple((n, st.st_ino, st.st_size, st.st_mtime_ns) for n, st in stats)

@@ -152,11 +152,10 @@ class _Evaluator:
         written yet is "not trained yet"; one rotated away between reading and restoring is skipped for the
         next, newer one; one being saved again in place (a restarted chief saves the step it restored) is
         evaluated once its save is complete. The real evaluator failed on all three."""
-        model_dir = self._estimator.model_dir
         try:
             checkpoint = self._estimator.latest_checkpoint()
         except checkpoint_state.DamagedCheckpointError:
-            named = checkpoint_state.named_latest(model_dir)
+            named = checkpoint_state.named_latest(self._estimator.model_dir)
             if named is None:
                 checkpoint = None  # the chief is writing its first checkpoint
             elif checkpoint_state.being_saved(named) or not checkpoint_state.checkpoint_problem(named):
