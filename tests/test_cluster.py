@@ -110,20 +110,6 @@ def test_an_evaluator_restarted_goes_on_with_the_newest_checkpoint(tmp_path):
     assert evaluated_steps(cluster)[-1] >= 2000
 
 
-def test_an_evaluator_waits_while_the_chief_writes_its_first_checkpoint(tmp_path):
-    """On a cluster the chief's first checkpoint files appear before its `checkpoint` file: not trained yet."""
-    iris = data.load_data()
-    columns = [tf1.feature_column.numeric_column(key) for key in data.FEATURE_NAMES]
-    estimator = make_estimator(tmp_path, columns)
-    estimator.train(train_fn(iris), steps=3)
-    os.rename(tmp_path / "checkpoint", tmp_path / "checkpoint.later")  # the moment before the chief writes it
-    evaluator = training._Evaluator(estimator, training.EvalSpec(eval_fn(iris)), max_training_steps=3)
-    assert evaluator.evaluate_new_checkpoint() == (None, [])
-    os.rename(tmp_path / "checkpoint.later", tmp_path / "checkpoint")
-    metrics, exports = evaluator.evaluate_new_checkpoint()
-    assert metrics["global_step"] == 3 and exports == []
-
-
 def _trained_evaluator(tmp_path, eval_input_fn=None):
     iris = data.load_data()
     columns = [tf1.feature_column.numeric_column(key) for key in data.FEATURE_NAMES]
@@ -131,6 +117,16 @@ def _trained_evaluator(tmp_path, eval_input_fn=None):
     estimator.train(train_fn(iris), steps=3)
     spec = training.EvalSpec(eval_input_fn or eval_fn(iris))
     return training._Evaluator(estimator, spec, max_training_steps=3), str(tmp_path / "model.ckpt-3")
+
+
+def test_an_evaluator_waits_while_the_chief_writes_its_first_checkpoint(tmp_path):
+    """On a cluster the chief's first checkpoint files appear before its `checkpoint` file: not trained yet."""
+    evaluator, _ = _trained_evaluator(tmp_path)
+    os.rename(tmp_path / "checkpoint", tmp_path / "checkpoint.later")  # the moment before the chief writes it
+    assert evaluator.evaluate_new_checkpoint() == (None, [])
+    os.rename(tmp_path / "checkpoint.later", tmp_path / "checkpoint")
+    metrics, exports = evaluator.evaluate_new_checkpoint()
+    assert metrics["global_step"] == 3 and exports == []
 
 
 def test_an_evaluator_waits_while_a_restarted_chief_saves_its_newest_checkpoint_again(tmp_path):

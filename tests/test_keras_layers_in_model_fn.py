@@ -8,7 +8,10 @@ tests/legacy/programs/keras_layers_model_fn.py.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
+import pytest
 import tensorflow as tf
 
 import iris_lib.tf1 as tf1
@@ -152,9 +155,5 @@ def test_keras_metric_objects_in_eval_metric_ops_count_as_v1_metrics_and_stay_ou
 
 def test_a_keras_metric_never_updated_is_refused_by_name(tmp_path):
     estimator = Estimator(metrics_model_fn, model_dir=str(tmp_path), params={"update": False})
-    try:
+    with pytest.raises(ValueError, match=re.escape('Please call update_state(...) on the "accuracy" metric')):
         estimator.train(input_fn, steps=1)
-    except ValueError as error:
-        assert 'Please call update_state(...) on the "accuracy" metric' in str(error)
-    else:
-        raise AssertionError("a metric without update_state was accepted")
