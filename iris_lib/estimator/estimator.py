@@ -23,7 +23,7 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator.export import saved_model as _saved_model
-from iris_lib.estimator import checkpoint_state, keras_in_graph, model_dir_lock, summary_writers
+from iris_lib.estimator import checkpoint_state, graph_text, keras_in_graph, model_dir_lock, summary_writers
 from iris_lib.estimator import monitored_training, nan_guard, warm_starting_util
 from iris_lib.estimator.hooks.hook_runner import HookRunner, TrainHooks, check_hooks
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -458,7 +458,7 @@ class Estimator:
         graph_def = None
         if config.checkpoint_save_graph_def:  # the real CheckpointSaverHook's save_graph_def
             graph_def = built.graph.as_graph_def(add_shapes=True)
-            tf.io.write_graph(graph_def, self.model_dir, "graph.pbtxt")
+            graph_text.write_graph(graph_def, self.model_dir, "graph.pbtxt")
         writer = _summary_writer(self.model_dir, built.graph, graph_def)
         if graph_def is not None and own_checkpoints:
             summary_writers.add_graph(writer, graph_def, built.saver.saver_def)
