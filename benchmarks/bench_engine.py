@@ -59,11 +59,42 @@ def bench_ours(steps: int, batch_size: int, runs: int, seed: int | None) -> dict
             predictions = list(classifier.predict(
                 input_fn=lambda: data.eval_input_fn(data.PREDICT_X, None, batch_size)))
             t3 = time.perf_counter()
-        results.append(_run(steps, t0, t1, t2, t3, c1 - c0, result["accuracy"],
-                            [data.SPECIES[p["class_ids"][0]] for p in predictions]))
+        with tempfile.TemporaryDirectory() as model_dir:  # the fixed cost: a 1-step train in a fresh model_dir
+            classifier = Estimator(model_fn=my_model_fn, model_dir=model_dir, config=RunConfig(tf_random_seed=seed),
+                                   params={"feature_columns": feature_columns(train_x),
+                                           "hidden_units": [10, 10], "n_classes": 3})
+            t4 = time.perf_counter()
+            classifier.train(input_fn=lambda: data.train_input_fn(train_x, train_y, batch_size), steps=1)
+            one_step_s = time.perf_counter() - t4
+        results.append({**_run(steps, t0, t1, t2, t3, c1 - c0, result["accuracy"],
+                               [data.SPECIES[p["class_ids"][0]] for p in predictions]), "one_step_s": one_step_s})
     return {"engine": f"iris_lib (TF {tf.__version__})", "runs": results,
+            "input_pipeline_ms": input_pipeline_ms(steps, batch_size),
             "explorer": bench_explorer_click(steps, batch_size, runs, seed),
             "nan_guard": bench_nan_guard(steps, batch_size, max(runs, 5), seed)}
+
+
+def input_pipeline_ms(steps: int, batch_size: int) -> float:
+    """The guide's train_input_fn alone: milliseconds per batch its iterator takes in the engine's session
+    (best of 3 passes of `steps` batches), the floor under every training step that reads it."""
+    from iris_lib import data
+    from iris_lib.estimator import estimator as engine
+
+    import tensorflow as tf
+
+    (train_x, train_y), _ = data.load_data()
+    graph = tf.Graph()
+    with graph.as_default():
+        batch = tf.compat.v1.data.make_one_shot_iterator(data.train_input_fn(train_x, train_y, batch_size)).get_next()
+    with engine._session(graph) as session:
+        next_batch = session.make_callable(batch)
+        passes = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(steps):
+                next_batch()
+            passes.append((time.perf_counter() - start) / steps * 1000)
+    return min(passes)
 
 
 def bench_nan_guard(steps: int, batch_size: int, runs: int, seed: int | None) -> dict:
@@ -248,7 +279,8 @@ def summarize(answer: dict) -> dict:
     """Cold = the first run in the process; every other figure is the median over the warm runs."""
     cold, warm = answer["runs"][0], answer["runs"][1:] or answer["runs"][:1]
     median = {key: statistics.median(run[key] for run in warm)
-              for key in ("train_s", "train_cpu_s", "steps_per_s", "evaluate_s", "predict_s", "accuracy")}
+              for key in ("train_s", "train_cpu_s", "steps_per_s", "evaluate_s", "predict_s", "accuracy",
+                          "one_step_s") if key in cold}
     return {
         "engine": answer["engine"],
         **median,
@@ -257,6 +289,7 @@ def summarize(answer: dict) -> dict:
         "all_predictions_right": all(run["predicted"] == ["Setosa", "Versicolor", "Virginica"]
                                      for run in answer["runs"]),
         "runs": answer["runs"],
+        **({"input_pipeline_ms": answer["input_pipeline_ms"]} if "input_pipeline_ms" in answer else {}),
         **({"explorer": answer["explorer"]} if "explorer" in answer else {}),
         **({"nan_guard": answer["nan_guard"]} if "nan_guard" in answer else {}),
     }
@@ -264,11 +297,13 @@ def summarize(answer: dict) -> dict:
 
 def table(summaries: dict[str, dict]) -> str:
     header = ("engine", "train (s)", "train CPU (s)", "steps/s", "evaluate (s)", "predict (s)", "cold train (s)",
-              "test acc.", "3/3 right")
+              "1-step train (s)", "input alone (ms/batch)", "test acc.", "3/3 right")
     rows = [header]
     for engine, s in summaries.items():
         rows.append((LABELS[engine], f"{s['train_s']:.3f}", f"{s['train_cpu_s']:.3f}", f"{s['steps_per_s']:.0f}",
-                     f"{s['evaluate_s']:.3f}", f"{s['predict_s']:.3f}", f"{s['cold_train_s']:.3f}", f"{s['accuracy']:.3f}",
+                     f"{s['evaluate_s']:.3f}", f"{s['predict_s']:.3f}", f"{s['cold_train_s']:.3f}",
+                     f"{s['one_step_s']:.3f}" if "one_step_s" in s else "-",
+                     f"{s['input_pipeline_ms']:.3f}" if "input_pipeline_ms" in s else "-", f"{s['accuracy']:.3f}",
                      "yes" if s["all_predictions_right"] else "no"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     lines = ["| " + " | ".join(cell.ljust(w) for cell, w in zip(row, widths)) + " |" for row in rows]
@@ -294,9 +329,18 @@ def verdict(summaries: dict[str, dict]) -> list[str]:
         if guard:
             lines.append(f"NaN guard (loss fetched and checked every step): {guard['cost_us_per_step']:.1f} us per "
                          f"step, {guard['cost_percent']:+.1f}% of the training steps' CPU time")
+    for engine in ("ours", "real"):
+        if engine in summaries and "input_pipeline_ms" in summaries[engine]:
+            s = summaries[engine]
+            step_ms = 1000 / s["steps_per_s"]
+            lines.append(f"{LABELS[engine]}: {step_ms:.3f} ms a training step, of which the guide's input pipeline "
+                         f"alone takes {s['input_pipeline_ms']:.3f} ms; a 1-step train {s['one_step_s']:.3f} s")
     for other in ("real", "keras"):
         if "ours" in summaries and other in summaries:
-            for key, what in (("train_s", "train"), ("evaluate_s", "evaluate"), ("predict_s", "predict")):
+            for key, what in (("train_s", "train"), ("evaluate_s", "evaluate"), ("predict_s", "predict"),
+                              ("one_step_s", "1-step train")):
+                if key not in summaries[other]:
+                    continue
                 ratio = summaries[other][key] / summaries["ours"][key]
                 lines.append(f"{what}: ours is {ratio:.1f}x as fast as {LABELS[other]}")
     return lines

@@ -140,6 +140,11 @@ def bench(steps: int, batch_size: int, repeats: int, seed: int | None) -> dict:
             t2 = time.perf_counter()
             predictions = do_predict(classifier, batch_size)
             t3 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as model_dir:  # the fixed cost: a 1-step train in a fresh model_dir
+            classifier = make_classifier(model_dir, seed, data[0][0])
+            t4 = time.perf_counter()
+            do_train(classifier, data, 1, batch_size)
+            one_step_s = time.perf_counter() - t4
         runs.append({
             "train_s": t1 - t0,
             "train_cpu_s": c1 - c0,
@@ -148,9 +153,29 @@ def bench(steps: int, batch_size: int, repeats: int, seed: int | None) -> dict:
             "predict_s": t3 - t2,
             "accuracy": result["accuracy"],
             "predicted": [SPECIES[p["class_ids"][0]] for p in predictions],
+            "one_step_s": one_step_s,
         })
     return {"engine": "tf.estimator (TF %s, estimator %s)" % (tf.__version__, _estimator_version()),
-            "steps": steps, "batch_size": batch_size, "runs": runs}
+            "steps": steps, "batch_size": batch_size, "runs": runs,
+            "input_pipeline_ms": input_pipeline_ms(data, steps, batch_size)}
+
+
+def input_pipeline_ms(data, steps: int, batch_size: int) -> float:
+    """The guide's train_input_fn alone: milliseconds per batch its iterator takes in a session (best of 3
+    passes of `steps` batches), the floor under every training step of any engine that runs it."""
+    (train_x, train_y), _ = data
+    graph = tf.Graph()
+    with graph.as_default():
+        batch = tf.compat.v1.data.make_one_shot_iterator(train_input_fn(train_x, train_y, batch_size)).get_next()
+    with tf.compat.v1.Session(graph=graph) as session:
+        next_batch = session.make_callable(batch)
+        passes = []
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(steps):
+                next_batch()
+            passes.append((time.perf_counter() - start) / steps * 1000)
+    return min(passes)
 
 
 def initial_weights(seed: int) -> dict:
