@@ -152,10 +152,12 @@ CLAIMS = [
           quote="Training stopped at the first check after\nthe best evaluation lay `max_steps_without_decrease` "
                 "steps behind.",
           says="With evaluations at every checkpoint (every 100 steps) and max_steps_without_decrease=200, "
-               "training stops 200 (or 201) steps after the best evaluation, and the last checkpoint is that step's.",
+               "training stops 200 to 202 steps after the best evaluation, and the last checkpoint is that step's. "
+               "(The real hook reads global_step in the run that increments it, with no order between the two, "
+               "so its checks fall a step or two later from one run to the next: 202 measured under load.)",
           shows=("es_stopped_early", "es_steps_after_best", "es_evaluations_at_checkpoints",
                  "es_last_checkpoint_is_stop_step"),
-          holds=lambda f: f["es_stopped_early"] and f["es_steps_after_best"] in (200, 201)
+          holds=lambda f: f["es_stopped_early"] and f["es_steps_after_best"] in (200, 201, 202)
           and f["es_evaluations_at_checkpoints"] and f["es_last_checkpoint_is_stop_step"]),
     Claim("evaluate-name-own-dir", PAGE,
           quote="(`name='test'`\nkeeps its result apart from the validation results, in `model_dir/eval_test`)",

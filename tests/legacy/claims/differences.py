@@ -194,6 +194,19 @@ CLAIMS = [
           and f["event_writer_threads_alive"],
           differs="iris_lib closes a writer once nothing uses it (beyond the four most recently used)."),
     # ---- On a cluster ----
+    Claim("real-train-saves-the-restored-step-again", PAGE,
+          quote="`CheckpointSaverHook` saves the step it restored as soon as its session exists",
+          says="Two train(steps=5) calls in one model_dir write checkpoints at steps 0, 5, then 5 again (the "
+               "second call saves the step it restored before its first step), then 10.",
+          shows=("checkpoint_logs_of_two_trains",),
+          holds=lambda f: f["checkpoint_logs_of_two_trains"] == [0, 5, 5, 10]),
+    Claim("real-evaluator-fails-on-an-in-place-save", PAGE,
+          quote="or when a restarted chief saved its newest checkpoint again in place",
+          says="An evaluator task (train_and_evaluate) whose newest checkpoint is being saved again (the saver's "
+               "_temp folder present, the index half-written) fails on the real one.",
+          shows=("evaluator_during_an_in_place_save",),
+          holds=lambda f: f["evaluator_during_an_in_place_save"]["raised"] is not None,
+          differs="iris_lib's evaluator skips that round and evaluates the checkpoint once its save is complete."),
     Claim("real-worker-waits-30-s-between-looks", PAGE,
           quote="waited 30 s between looks in the real one (`SessionManager`'s `recovery_wait_secs`)",
           says="The real worker's session creator (WorkerSessionCreator) waits for the chief's model with a "
@@ -417,6 +430,20 @@ def _event_records(directory):
             elif what in ("graph_def", "meta_graph_def"):
                 kinds.add(what)
     return kinds, tags
+
+
+def _checkpoint_log_steps(model_dir):
+    """The steps of the SessionLog CHECKPOINT records in a model_dir's event files, in the order written."""
+    import glob
+    import os
+    import tensorflow
+    steps = []
+    for path in sorted(glob.glob(os.path.join(model_dir, "events.out.tfevents.*"))):
+        for event in tensorflow.compat.v1.train.summary_iterator(path):
+            if event.WhichOneof("what") == "session_log" and \
+                    event.session_log.status == tensorflow.compat.v1.SessionLog.CHECKPOINT:
+                steps.append(event.step)
+    return steps
 
 
 def _newest_step(tf, model_dir):
@@ -715,6 +742,53 @@ def facts(tf, workdir):
     finally:
         monitored_session.MonitoredSession.__init__ = original_init
     out["monitored_session_hooks"] = sorted(set(hooks_seen))
+
+    # -- train() saves the step it restored as soon as its session exists (the real CheckpointSaverHook)
+    twice = estimator("trained_twice")
+    twice.train(train_in(), steps=5)
+    twice.train(train_in(), steps=5)
+    out["checkpoint_logs_of_two_trains"] = _checkpoint_log_steps(twice.model_dir)
+
+    # -- an evaluator task reading the newest checkpoint while a restarted chief saves it again in place: the
+    # saver's `_temp` folder is there and the index half-written. The evaluator's first wait finishes that save.
+    import time
+    resaved = str(workdir / "resaved")
+    shutil.copytree(workdir / "trained_twice", resaved, ignore=shutil.ignore_patterns("events.out.tfevents.*"))
+    index = os.path.join(resaved, "model.ckpt-10.index")
+    with open(index, "rb") as handle:
+        whole_index = handle.read()
+    os.makedirs(os.path.join(resaved, "model.ckpt-10_temp"))
+    with open(index, "wb") as handle:
+        handle.write(whole_index[:len(whole_index) // 2])
+    evaluated = []
+
+    def save_completes(secs):
+        with open(index, "wb") as handle:
+            handle.write(whole_index)
+        shutil.rmtree(os.path.join(resaved, "model.ckpt-10_temp"), ignore_errors=True)
+
+    os.environ["TF_CONFIG"] = json.dumps({"cluster": {"chief": ["127.0.0.1:2222"]},
+                                          "task": {"type": "evaluator", "index": 0}})
+    try:
+        evaluator = tf.estimator.Estimator(guide, model_dir=resaved, params=params, config=tf.estimator.RunConfig())
+    finally:
+        del os.environ["TF_CONFIG"]
+    evaluate = evaluator.evaluate
+
+    def recording_evaluate(*args, **kwargs):
+        result = evaluate(*args, **kwargs)
+        evaluated.append(int(result["global_step"]))
+        return result
+    evaluator.evaluate = recording_evaluate
+    real_sleep, time.sleep = time.sleep, save_completes
+    try:
+        raised = error_name(lambda: tf.estimator.train_and_evaluate(
+            evaluator, tf.estimator.TrainSpec(train_in(), max_steps=10),
+            tf.estimator.EvalSpec(lambda: eval_input_fn(tf, test_x, test_y), steps=None, start_delay_secs=0,
+                                  throttle_secs=0)))
+    finally:
+        time.sleep = real_sleep
+    out["evaluator_during_an_in_place_save"] = {"raised": raised, "evaluated_steps": evaluated}
 
     # -- a cluster worker's wait for the chief, and its start delay (no cluster needed to read them)
     import ledger
