@@ -13,9 +13,12 @@ classes, plus `inputs.numpy_input_fn`/`pandas_input_fn`), as in TensorFlow 2.15;
 `tf.compat.v1.layers` becomes iris_lib's graph-mode layers (TF 2.21's refuses `dense` and the rest under
 Keras 3, and TF2-era model_fns called them: `tf.compat.v1.layers.dense(...)`, TF's migration guide's
 `tf1.layers.Dense(1)(features)`), and `tf.keras.estimator.model_to_estimator` (`tf.compat.v1.keras.estimator`
-too) is iris_lib's (`estimator/keras_lib.py`). Nothing else in TensorFlow changes; `iris_lib.tf1` stays the way in
-for the guide's TF1 code.
+too) is iris_lib's (`estimator/keras_lib.py`). `tf.keras.optimizers.legacy` (which Keras 3 refuses) holds iris_lib's
+Keras 2 optimizers (`estimator/keras_legacy_optimizers.py`), which run in the Estimator's graph:
+`optimizer=tf.keras.optimizers.legacy.Adam(learning_rate=0.01)`. Nothing else in TensorFlow changes;
+`iris_lib.tf1` stays the way in for the guide's TF1 code.
 """
+import importlib
 import sys
 import types
 
@@ -30,6 +33,7 @@ import tensorflow.compat.v2 as _tf_v2
 from iris_lib.estimator.api import ESTIMATOR_V1, ESTIMATOR_V2
 from iris_lib.tf1 import layers as _layers
 from iris_lib.estimator import keras_lib as _keras_lib
+from iris_lib.estimator import keras_legacy_optimizers as _keras_legacy
 
 
 def _keras_estimator(name: str, model_to_estimator) -> types.ModuleType:
@@ -47,6 +51,14 @@ sys.modules["tensorflow.compat.v2.estimator"] = ESTIMATOR_V2
 for _module in (_tf_v1, _tf.compat.v1):
     _module.layers = _layers
 sys.modules["tensorflow.compat.v1.layers"] = _layers
+# `tf.keras` is a lazy loader of `keras._tf_keras.keras` until something imports `tensorflow.keras.<module>`;
+# from then on it may be the module `tensorflow.keras`, another object. Both get what the shim adds.
 # tf.keras and tf.compat.v1.keras are one Keras module in TF 2.21: both get the TF2 function (the TF1 one
 # differed only in its default checkpoint_format, and both formats give the same checkpoints here).
-_tf.keras.estimator = _keras_estimator("tensorflow.keras.estimator", _keras_lib.model_to_estimator)
+_legacy_optimizers = _keras_legacy.namespace()
+importlib.import_module("tensorflow.keras.optimizers")
+for _keras in {id(k): k for k in (_tf.keras, sys.modules["tensorflow.keras"],
+                                  importlib.import_module("keras._tf_keras.keras"))}.values():
+    _keras.estimator = _keras_estimator("tensorflow.keras.estimator", _keras_lib.model_to_estimator)
+    _keras.optimizers.legacy = _legacy_optimizers  # Keras 3 refuses `tf.keras.optimizers.legacy`
+sys.modules["tensorflow.keras.optimizers.legacy"] = _legacy_optimizers

@@ -5,8 +5,9 @@ APIs (wide & deep with every kind of feature column, public heads in custom mode
 InMemoryEvaluatorHook, TFRecords to a parsing SavedModel, float steps and string activations, linear models on
 numpy/pandas input functions, train_and_evaluate with exporters and early stopping, warm start and
 introspection, a TF2-era model_fn of Keras layers, model_to_estimator, Keras metric objects in
-eval_metric_ops). Each runs as `python PROGRAM real` in the legacy venv and `python PROGRAM ours` here, and
-prints one JSON line: numbers must agree within PARITY_TOLERANCE, everything else exactly. Each test also
+eval_metric_ops, `tf.keras.optimizers.legacy` optimizers). Each runs as `python PROGRAM real` in the legacy venv
+and `python PROGRAM ours` here, and prints one JSON line: numbers must agree within PARITY_TOLERANCE (LOOSER
+where a comment says why), everything else exactly. Each test also
 checks something of the real run alone, so that a broken program cannot make both sides agree on nothing.
 Opt-in like the other parity tests: `make parity`, or IRIS_PARITY=1.
 """
@@ -118,10 +119,22 @@ def keras_metrics(real):
     assert real["variables"] == ["global_step", "logits/bias", "logits/kernel"]  # no metric variable saved
 
 
+def keras_legacy_optimizers(real):
+    assert {model["metrics"]["global_step"] for model in real.values()} == {10}  # iterations is the global step
+    assert len({model["metrics"]["loss"] for model in real.values()}) == len(real)  # each setup trains its own way
+    assert real["adam"]["second train"].startswith("RuntimeError: Cannot set `iterations`")
+    assert min(model["metrics"]["accuracy"] for model in real.values()) > 0.4
+
+
 CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, in_memory_evaluator,
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
           train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
-          keras_metrics]
+          keras_metrics, keras_legacy_optimizers]
+# Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
+# 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
+# digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).
+LOOSER = {"keras_legacy_optimizers": (("adam", "adam clipnorm", "exponential_decay lambda", "model_fn get_updates"),
+                                      {"rtol": 1e-4, "atol": 1e-5})}
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.__name__ for check in CHECKS])
@@ -129,4 +142,8 @@ def test_a_real_style_program_gives_the_same_results_on_both_engines(legacy_pyth
     program = PROGRAMS / f"{check.__name__}.py"
     real = run_json(legacy_python, program, "real")
     check(real)
-    assert_close(run_json(sys.executable, program, "ours"), real, check.__name__)
+    ours = run_json(sys.executable, program, "ours")
+    looser_keys, looser = LOOSER.get(check.__name__, ((), None))
+    for key in looser_keys:
+        assert_close(ours.pop(key), real.pop(key), f"{check.__name__}/{key}", looser)
+    assert_close(ours, real, check.__name__)

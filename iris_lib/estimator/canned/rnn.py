@@ -17,7 +17,8 @@ The cells compute what Keras 2's do (tanh, sigmoid gates; LSTM's forget-gate bia
 `reset_after=True`, its bias `[2, 3 * units]`), from the same initializers (Glorot uniform, orthogonal, zeros).
 Steps past an example's sequence length keep its state and repeat its last output, as Keras's masked RNN.
 An optimizer given by name is Keras 2's legacy one (Adagrad at 0.05 by default, each gradient clipped to norm 5,
-the global step as its `iterations`); an optimizer object must be a `tf.compat.v1.train` one.
+the global step as its `iterations`); an optimizer object is a `tf.compat.v1.train` one or, after the shim, a
+`tf.keras.optimizers.legacy` one (`estimator/keras_legacy_optimizers.py`).
 
 `rnn_cell_fn` and a `cell_type` class take this module's `SimpleRNNCell`, `LSTMCell` and `GRUCell` (Keras 3's
 classes of those names are accepted as `cell_type` and mapped to them); a Keras cell *instance* cannot run in

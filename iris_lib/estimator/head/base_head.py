@@ -8,7 +8,8 @@ These are TF2's public heads (`tf.estimator.MultiClassHead`...): the loss averag
 Built for graph mode (`tf.compat.v1`), where the Estimator runs a model_fn. Two things cannot be as the real
 ones under Keras 3: `metrics()` returns graph metrics (`head_metrics.py`) in place of tf_keras metric objects,
 and `optimizer=` takes a `tf.compat.v1.train` optimizer (as the V2 canned Estimators here do), because a
-Keras 3 optimizer cannot run in a tf.compat.v1 graph.
+Keras 3 optimizer cannot run in a tf.compat.v1 graph; a `tf.keras.optimizers.legacy` one (iris_lib's, after
+the shim) runs as the real head ran a Keras 2 one.
 """
 from __future__ import annotations
 
@@ -239,11 +240,17 @@ def validate_update_ops(update_ops=None):
 
 def validate_v1_optimizer(optimizer):
     """Where the real head wanted a tf_keras optimizer: Keras 3 optimizers cannot run in a tf.compat.v1 graph."""
-    if not isinstance(optimizer, v1.train.Optimizer):
+    if not isinstance(optimizer, v1.train.Optimizer) and not _is_keras_legacy(optimizer):
         raise ValueError(
             f"The given optimizer is not a tf.compat.v1.train.Optimizer instance. Received optimizer of type "
             f"{type(optimizer)}. Keras 3 optimizers cannot run in the Estimator's tf.compat.v1 graph: pass e.g. "
-            "tf.compat.v1.train.AdagradOptimizer(0.1), or a train_op_fn.")
+            "tf.compat.v1.train.AdagradOptimizer(0.1), a tf.keras.optimizers.legacy one (after "
+            "`import iris_lib.estimator_shim`), or a train_op_fn.")
+
+
+def _is_keras_legacy(optimizer) -> bool:
+    from iris_lib.estimator import keras_legacy_optimizers  # here: it imports the canned package, which imports us
+    return isinstance(optimizer, keras_legacy_optimizers.Optimizer)
 
 
 def validate_trainable_variables(trainable_variables=None):
@@ -357,8 +364,9 @@ def create_estimator_spec_train_op(head_name, optimizer=None, trainable_variable
                                    loss_reduction=SUM_OVER_BATCH_SIZE):
     """The train_op, in the scope `training` as the real one: from `optimizer` or from `train_op_fn`.
 
-    An optimizer here is a tf.compat.v1 one, so it steps the global step itself (`minimize(global_step=)`);
-    the real head's tf_keras optimizer only did when the program set `optimizer.iterations` to it.
+    A tf.compat.v1 optimizer steps the global step itself (`minimize(global_step=)`). A Keras legacy one gives
+    `optimizer.get_updates(loss, trainable_variables)[0]`, as the real head did: it steps the global step only
+    if the program set `optimizer.iterations` to it (the real canned Estimators did).
     """
     del head_name, loss_reduction  # one replica: nothing to scale
     validate_update_ops(update_ops)
@@ -369,8 +377,11 @@ def create_estimator_spec_train_op(head_name, optimizer=None, trainable_variable
                     raise ValueError("train_op_fn and optimizer cannot both be set.")
                 validate_v1_optimizer(optimizer)
                 validate_trainable_variables(trainable_variables)
-                train_op = optimizer.minimize(regularized_training_loss, var_list=list(trainable_variables),
-                                              global_step=v1.train.get_global_step())
+                if _is_keras_legacy(optimizer):
+                    train_op = optimizer.get_updates(regularized_training_loss, trainable_variables)[0]
+                else:
+                    train_op = optimizer.minimize(regularized_training_loss, var_list=list(trainable_variables),
+                                                  global_step=v1.train.get_global_step())
             elif train_op_fn is not None:
                 train_op = train_op_fn(regularized_training_loss)
             else:
