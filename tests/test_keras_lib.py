@@ -52,6 +52,18 @@ def test_a_compiled_keras_model_becomes_an_estimator_that_starts_from_its_weight
     assert metrics["accuracy"] == pytest.approx(accuracy)
 
 
+def test_a_compiled_rmsprop_takes_keras_2s_first_step(tmp_path):
+    """Keras 2's RMSprop (what the real model_to_estimator ran) starts its mean square at 0 and adds epsilon
+    outside the root, so a first step moves each weight by about lr / sqrt(1 - rho), whatever its gradient;
+    tf.compat.v1's RMSProp starts it at 1 and would move them by about lr * gradient."""
+    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=keras.optimizers.RMSprop(learning_rate=0.01))
+    estimator = model_to_estimator(keras_model=model, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=1)
+    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), "dense/kernel")
+    moved = np.abs(estimator.get_variable_value("dense/kernel") - before)
+    np.testing.assert_allclose(moved, 0.01 / np.sqrt(0.1), rtol=1e-3)
+
+
 def test_a_batch_normalization_moves_its_statistics_as_keras_2s_train_function_did(tmp_path):
     model = compiled(keras.layers.Dense(8, name="dense"), keras.layers.BatchNormalization(name="batch_normalization"),
                      keras.layers.Dense(3, name="logits"), optimizer=keras.optimizers.SGD(0.1, momentum=0.9))

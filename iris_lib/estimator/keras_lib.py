@@ -19,7 +19,7 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator import keras_in_graph
-from iris_lib.estimator.canned.optimizers import AdagradV2Optimizer
+from iris_lib.estimator.canned.optimizers import AdagradV2Optimizer, RMSPropV2Optimizer
 from iris_lib.estimator.estimator import Estimator
 from iris_lib.estimator.export.export_output import PredictOutput
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -173,8 +173,8 @@ def _v1_optimizer(optimizer):
     if name == "Adagrad":
         return lambda: AdagradV2Optimizer(rate, settings["initial_accumulator_value"], settings["epsilon"])
     if name == "RMSprop":
-        return lambda: v1.train.RMSPropOptimizer(rate, settings["rho"], settings["momentum"], settings["epsilon"],
-                                                 centered=settings["centered"])
+        return lambda: RMSPropV2Optimizer(rate, settings["rho"], settings["momentum"], settings["epsilon"],
+                                          centered=settings["centered"])  # Keras 2's update, as the real one ran
     if name == "Ftrl":
         return lambda: v1.train.FtrlOptimizer(
             rate, settings["learning_rate_power"], settings["initial_accumulator_value"],
