@@ -54,9 +54,11 @@ def test_a_compiled_keras_model_becomes_an_estimator_that_starts_from_its_weight
 
 def test_a_compiled_rmsprop_takes_keras_2s_first_step(tmp_path):
     """Keras 2's RMSprop (what the real model_to_estimator ran) starts its mean square at 0 and adds epsilon
-    outside the root, so a first step moves each weight by about lr / sqrt(1 - rho), whatever its gradient;
-    tf.compat.v1's RMSProp starts it at 1 and would move them by about lr * gradient."""
-    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=keras.optimizers.RMSprop(learning_rate=0.01))
+    outside the root, so a first step moves each weight by lr * |g| / (sqrt(1 - rho) * |g| + epsilon): with an
+    epsilon far below any gradient here, lr / sqrt(1 - rho), whatever the (random) initial weights make g.
+    tf.compat.v1's RMSProp starts it at 1 and would move them by about lr * |g|."""
+    model = compiled(keras.layers.Dense(3, name="dense"),
+                     optimizer=keras.optimizers.RMSprop(learning_rate=0.01, epsilon=1e-12))
     estimator = model_to_estimator(keras_model=model, model_dir=str(tmp_path))
     estimator.train(input_fn, steps=1)
     before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), "dense/kernel")
