@@ -154,10 +154,10 @@ CLAIMS = [
           says="With evaluations at every checkpoint (every 100 steps) and max_steps_without_decrease=200, "
                "training stops 200 to 202 steps after the best evaluation, and the last checkpoint is that step's. "
                "(The real hook reads global_step in the run that increments it, with no order between the two, "
-               "so its checks fall a step or two later from one run to the next: 202 measured under load.)",
-          shows=("es_stopped_early", "es_steps_after_best", "es_evaluations_at_checkpoints",
+               "so its checks fall a step or two later from one run to the next: 201 and 202 measured.)",
+          shows=("es_stopped_early", "es_stopped_200_to_202_steps_after_best", "es_evaluations_at_checkpoints",
                  "es_last_checkpoint_is_stop_step"),
-          holds=lambda f: f["es_stopped_early"] and f["es_steps_after_best"] in (200, 201, 202)
+          holds=lambda f: f["es_stopped_early"] and f["es_stopped_200_to_202_steps_after_best"]
           and f["es_evaluations_at_checkpoints"] and f["es_last_checkpoint_is_stop_step"]),
     Claim("evaluate-name-own-dir", PAGE,
           quote="(`name='test'`\nkeeps its result apart from the validation results, in `model_dir/eval_test`)",
@@ -389,7 +389,8 @@ def facts(tf, workdir):
     checked = steps[:-1] if steps[-1] == stopped_at and stopped_at % 100 else steps  # the hook saw these
     best_step = min(checked, key=lambda step: (losses[step], step))
     out["es_stopped_early"] = stopped_at < 3000
-    out["es_steps_after_best"] = stopped_at - best_step
+    # The exact count varies with the real hook's unordered read (see the claim), so the page shows the range.
+    out["es_stopped_200_to_202_steps_after_best"] = stopped_at - best_step in (200, 201, 202)
     out["es_evaluations_at_checkpoints"] = all(s % 100 == 0 for s in steps[:-1]) and steps[-1] == stopped_at
     out["es_last_checkpoint_is_stop_step"] = int(es.latest_checkpoint().rsplit("-", 1)[1]) == stopped_at
     es.evaluate(eval_fn, name="test")
