@@ -45,9 +45,9 @@ CLAIMS = [
           says="train(max_steps=20) stops when global_step reaches 20, checkpoints are named model.ckpt-<global "
                "step> (0, 20, 40), and summaries are recorded at global steps (the second train() call's go on "
                "from the first's, past 20).",
-          shows=("step_after_max_steps", "checkpoint_steps", "summary_steps_span"),
+          shows=("step_after_max_steps", "checkpoint_steps", "summary_steps_from_0_to_past_20"),
           holds=lambda f: f["step_after_max_steps"] == 20 and f["checkpoint_steps"] == [0, 20, 40]
-          and f["summary_steps_span"][0] >= 0 and 20 < f["summary_steps_span"][1] <= 40),
+          and f["summary_steps_from_0_to_past_20"]),
     Claim("glossary-new-graph-and-session-per-call", PAGE,
           quote="The Estimator builds a new graph and opens a new session in\nevery call.",
           says="train(), evaluate(), predict() and a second train() each call the model_fn in a new graph and "
@@ -324,7 +324,9 @@ def facts(tf, workdir):
         "input_layer_rows": input_layer_rows,
         "step_after_max_steps": step_after_max_steps,
         "checkpoint_steps": ckpt_steps,
-        "summary_steps_span": [min(s for s, _, _ in events), max(s for s, _, _ in events)],
+        # The real one's last summary step varies from run to run (31 or 40 measured), so the page shows the check.
+        "summary_steps_from_0_to_past_20": (min(s for s, _, _ in events) >= 0
+                                            and 20 < max(s for s, _, _ in events) <= 40),
         "calls": len(graphs),
         "distinct_graphs": len({id(g) for g in graphs}),
         "distinct_sessions": len({id(s) for s in sessions}),
