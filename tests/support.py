@@ -5,6 +5,7 @@ import os
 import shutil
 import sys
 import subprocess
+import textwrap
 import threading
 import time
 from pathlib import Path
@@ -40,6 +41,16 @@ class StepGate(SessionRunHook):
 
     def release(self):
         self._open.set()
+
+
+def run_program(source: str, tmp_path) -> dict:
+    """Run a program in a fresh interpreter (the shim changes the `tensorflow` module for the rest of a process);
+    it prints one JSON line last."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
+                            env=env, timeout=600, cwd=str(tmp_path))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def wait_until(condition, what: str):

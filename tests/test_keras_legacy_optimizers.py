@@ -7,17 +7,12 @@ fresh interpreter, because it changes the `tensorflow` module for the rest of th
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import iris_lib.tf1 as tf1
+from support import run_program
 from iris_lib.estimator import Estimator, RunConfig, canned
 from iris_lib.estimator import keras_legacy_optimizers as legacy
 from iris_lib.estimator.canned import optimizers
@@ -243,14 +238,6 @@ def test_the_v2_canned_estimators_take_them_and_the_v1_ones_refuse_them():
         canned.DNNClassifier([3], columns, optimizer=legacy.Adam())
     with pytest.raises(ValueError, match="as an instance of `tf.keras.optimizers.legacy.Optimizer`"):
         canned.DNNClassifierV2([3], columns, optimizer=tf.keras.optimizers.Adam(0.01))
-
-
-def run_program(source: str, tmp_path) -> dict:
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
-                            env=env, timeout=600, cwd=str(tmp_path))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_shim_gives_tf_keras_optimizers_legacy_and_a_dnn_classifier_trains_with_it(tmp_path):

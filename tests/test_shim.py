@@ -7,26 +7,12 @@ changes the `tensorflow` module for the rest of the process.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
 import iris_lib.tf1
+from support import run_program
 from iris_lib.estimator import api, canned
 from iris_lib.estimator.api import MissingFromIrisLib
-
-
-def run_program(source: str, tmp_path) -> dict:
-    """Run a program in a fresh interpreter; it prints one JSON line last."""
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TMPDIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
-                            env=env, timeout=600, cwd=str(tmp_path))
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_the_shim_puts_v2_classes_on_tf_estimator_and_v1_on_compat_v1(tmp_path):
