@@ -58,9 +58,11 @@ $(LEGACY_VENV)/.installed: tests/legacy/requirements-legacy.txt scripts/make_leg
 	LEGACY_VENV=$(LEGACY_VENV) bash scripts/make_legacy_venv.sh
 	touch $@
 
-## Parity with the real tf.estimator (TF 2.15 in a second venv): checkpoints both ways, files, events.
+## Parity with the real tf.estimator (TF 2.15 in a second venv): checkpoints both ways, files, events. Both cores,
+## a test file per worker (a file's programs share one run of each engine).
 parity: venv $(LEGACY_VENV)/.installed
-	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_*.py -q -p no:cacheprovider
+	IRIS_PARITY=1 IRIS_LEGACY_PYTHON=$(LEGACY_VENV)/bin/python $(PY) -m pytest tests/test_parity_*.py -q -n 2 \
+		--dist loadfile -p no:cacheprovider
 
 ## Real-browser tests: the built book offline in headless chromium, and the explorer live in Voila.
 test-browser: book
