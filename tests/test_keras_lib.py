@@ -25,6 +25,11 @@ def input_fn(repeat=True):
     return dataset.repeat() if repeat else dataset
 
 
+def key(path: str) -> str:
+    """The real model_to_estimator's checkpoint key (Keras 2's object path) of `layer_with_weights-<i>/<weight>`."""
+    return f"{path}/.ATTRIBUTES/VARIABLE_VALUE"
+
+
 def compiled(*layers, optimizer="adam", metrics=("accuracy",)):
     model = keras.Sequential([keras.Input((4,)), *layers])
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), optimizer=optimizer,
@@ -38,13 +43,14 @@ def test_a_compiled_keras_model_becomes_an_estimator_that_starts_from_its_weight
     estimator.train(input_fn, steps=1)
     assert tf.train.latest_checkpoint(str(tmp_path / "keras")).endswith("keras_model.ckpt")
     first = tf.train.load_checkpoint(str(tmp_path / "model.ckpt-0"))
-    np.testing.assert_array_equal(first.get_tensor("dense/kernel"), model.layers[0].kernel.numpy())
-    assert "dense/kernel/Adam" in estimator.get_variable_names()  # the compiled Adam, as a v1 optimizer
+    np.testing.assert_array_equal(first.get_tensor(key("layer_with_weights-0/kernel")), model.layers[0].kernel.numpy())
+    assert key("layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/m") in estimator.get_variable_names()  # Adam's
     estimator.train(input_fn, steps=99)
+    estimator.train(input_fn, max_steps=100)  # the global step is read under its object key: nothing to do
     metrics = estimator.evaluate(lambda: input_fn(repeat=False))
     assert sorted(metrics) == ["accuracy", "global_step", "loss"] and metrics["global_step"] == 100
     predicted = np.array([p["dense_1"] for p in estimator.predict(lambda: input_fn(repeat=False))])
-    weights = [estimator.get_variable_value(f"{layer}/{part}") for layer in ("dense", "dense_1")
+    weights = [estimator.get_variable_value(key(f"layer_with_weights-{layer}/{part}")) for layer in (0, 1)
                for part in ("kernel", "bias")]
     expected = np.maximum(X @ weights[0] + weights[1], 0) @ weights[2] + weights[3]
     np.testing.assert_allclose(predicted, expected, rtol=1e-5, atol=1e-6)
@@ -61,8 +67,8 @@ def test_a_compiled_rmsprop_takes_keras_2s_first_step(tmp_path):
                      optimizer=keras.optimizers.RMSprop(learning_rate=0.01, epsilon=1e-12))
     estimator = model_to_estimator(keras_model=model, model_dir=str(tmp_path))
     estimator.train(input_fn, steps=1)
-    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), "dense/kernel")
-    moved = np.abs(estimator.get_variable_value("dense/kernel") - before)
+    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), key("layer_with_weights-0/kernel"))
+    moved = np.abs(estimator.get_variable_value(key("layer_with_weights-0/kernel")) - before)
     np.testing.assert_allclose(moved, 0.01 / np.sqrt(0.1), rtol=1e-3)
 
 
@@ -71,8 +77,18 @@ def test_a_batch_normalization_moves_its_statistics_as_keras_2s_train_function_d
                      keras.layers.Dense(3, name="logits"), optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
     estimator = model_to_estimator(model, model_dir=str(tmp_path), config=RunConfig(tf_random_seed=1))
     estimator.train(input_fn, steps=5)
-    assert estimator.get_variable_value("batch_normalization/moving_mean").any()
-    assert "dense/kernel/Momentum" in estimator.get_variable_names()
+    assert estimator.get_variable_value(key("layer_with_weights-1/moving_mean")).any()
+    assert key("layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/momentum") in estimator.get_variable_names()
+
+
+def test_checkpoint_format_saver_writes_the_keras_2_graphs_names(tmp_path):
+    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=keras.optimizers.SGD(0.1, momentum=0.9))
+    estimator = model_to_estimator(model, model_dir=str(tmp_path), checkpoint_format="saver")
+    estimator.train(input_fn, steps=2)
+    assert sorted(estimator.get_variable_names()) == [
+        "dense/bias", "dense/kernel", "global_step", "training/SGD/decay", "training/SGD/dense/bias/momentum",
+        "training/SGD/dense/kernel/momentum", "training/SGD/learning_rate", "training/SGD/momentum"]
+    assert estimator.get_variable_value("global_step") == 2
 
 
 def unbuilt():

@@ -384,8 +384,14 @@ class Estimator:
     # ----- checkpoints --------------------------------------------------------------------------
 
     def _latest_step(self) -> int | None:
+        """The global step of the newest checkpoint, under its name or, in model_to_estimator's object-based
+        checkpoints, under `estimator_global_step/...`."""
         path = self.latest_checkpoint()
-        return None if path is None else int(tf.train.load_variable(path, "global_step"))
+        if path is None:
+            return None
+        reader = tf.train.load_checkpoint(path)
+        key = "global_step" if reader.has_tensor("global_step") else "estimator_global_step/.ATTRIBUTES/VARIABLE_VALUE"
+        return int(reader.get_tensor(key))
 
     def _require_checkpoint(self) -> str:
         path = self.latest_checkpoint()
@@ -411,7 +417,7 @@ class Estimator:
                                        "evaluate.", self.model_dir)
                     session.run(init_op)
                     return int(session.run(built.global_step))
-                _check_compatible(path, built.graph, self.model_dir)
+                _check_compatible(path, built.graph, self.model_dir, built.saver)
                 checkpoint_state.restore(session, built.saver, path)  # logs "Restoring parameters from ..."
                 break
             # Files deleted mid-read raise NotFoundError, DataLossError or, from the checkpoint reader of
@@ -726,16 +732,23 @@ def _selected_predictions(predictions, predict_keys):
     return {key: value for key, value in predictions.items() if key in predict_keys}
 
 
-def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str) -> None:
-    """Refuse, before touching anything, a checkpoint whose variables don't match the model's."""
+def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str, saver=None) -> None:
+    """Refuse, before touching anything, a checkpoint whose variables don't match the model's (under the keys of
+    the model_fn's own Saver when it named them, as model_to_estimator's does)."""
     stored = dict(tf.train.list_variables(checkpoint))
-    with graph.as_default():
-        # A variable of unknown shape (validate_shape=False, as k-means' `clusters`) takes the stored one.
-        parts = [(v, getattr(v, "_save_slice_info", None)) for v in v1.global_variables()]
-        wanted = {v.op.name: v.shape.as_list() if v.shape.rank is not None else None
-                  for v, part in parts if part is None}
-        # A part of a partitioned variable (LinearSDCA's V1 weights) is saved as the whole, under the whole's name.
-        wanted.update({part.full_name: list(part.full_shape) for _, part in parts if part is not None})
+    keyed = getattr(saver, "_var_list", None)
+    if isinstance(keyed, dict):
+        wanted = {key: value.shape.as_list() if isinstance(value, tf.Variable) and value.shape.rank is not None
+                  else None for key, value in keyed.items()}
+    else:
+        with graph.as_default():
+            # A variable of unknown shape (validate_shape=False, as k-means' `clusters`) takes the stored one.
+            parts = [(v, getattr(v, "_save_slice_info", None)) for v in v1.global_variables()]
+            wanted = {v.op.name: v.shape.as_list() if v.shape.rank is not None else None
+                      for v, part in parts if part is None}
+            # A part of a partitioned variable (LinearSDCA's V1 weights) is saved as the whole, under the whole's
+            # name.
+            wanted.update({part.full_name: list(part.full_shape) for _, part in parts if part is not None})
     problems = []
     for name, shape in sorted(wanted.items()):
         if name not in stored:

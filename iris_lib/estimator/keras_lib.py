@@ -5,10 +5,10 @@ Sequential and functional models only), maps `features` onto the model's inputs 
 output, uses the compiled loss (plus the layers' own losses), optimizer and metrics, predicts
 `{output layer name: output}` with a `serving_default` PredictOutput, and starts from the Keras model's
 current weights (saved to `model_dir/keras/keras_model.ckpt`, then warm-started from). Keras 3 optimizers
-cannot run in a TF1 graph, so the compiled optimizer becomes the `tf.compat.v1.train` optimizer with the
-same arithmetic and settings (the real one turned it into a Keras 2 legacy optimizer); the compiled
-metrics become `tf.compat.v1.metrics`. Checkpoints hold the graph's names (`dense/kernel`, `dense/kernel/Adam`)
-whatever `checkpoint_format` says: they do not cross with the real one's (companion/differences.md).
+cannot run in a TF1 graph, so the compiled optimizer becomes a v1 optimizer doing Keras 2's arithmetic, as the
+real one turned it into a Keras 2 legacy optimizer, reading its hyperparameters from variables as Keras 2's
+did; the compiled metrics become `tf.compat.v1.metrics`. Checkpoints hold the real one's keys
+(`keras_checkpoint.py`), so they cross with TF 2.15's both ways.
 """
 from __future__ import annotations
 
@@ -18,8 +18,9 @@ import tempfile
 import tensorflow as tf
 
 from iris_lib import quiet
-from iris_lib.estimator import keras_in_graph
-from iris_lib.estimator.canned.optimizers import AdagradV2Optimizer, RMSPropV2Optimizer
+from iris_lib.estimator import keras_checkpoint, keras_in_graph
+from iris_lib.estimator.canned.optimizers import (AdagradV2Optimizer, AdamV2Optimizer, FtrlV2Optimizer,
+                                                  MomentumV2Optimizer, RMSPropV2Optimizer)
 from iris_lib.estimator.estimator import Estimator
 from iris_lib.estimator.export.export_output import PredictOutput
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -56,7 +57,7 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
         raise ValueError("The given keras model has not been compiled yet. Please compile the model with "
                          "`model.compile()` before calling `model_to_estimator()`.")
     compiled = keras_model._compile_config.config  # what compile() was given
-    make_optimizer = _v1_optimizer(keras_model.optimizer)
+    kind, settings, make_optimizer = _v1_optimizer(keras_model.optimizer)
     loss_fn = keras.losses.get(compiled["loss"])
     metric_makers = _v1_metrics(compiled["metrics"] or [], metric_names_map)
     config = config if config is not None else RunConfig()
@@ -64,7 +65,9 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
     if model_dir is None:
         model_dir = tempfile.mkdtemp()
         logger.warning("Using temporary folder as model directory: %s", model_dir)
-    warm_start_from = _save_first_checkpoint(keras_model, custom_objects, os.fspath(model_dir), config)
+    checkpoints = dict(checkpoint_format=checkpoint_format, kind=kind, settings=settings)
+    warm_start_from = _save_first_checkpoint(keras_model, custom_objects, os.fspath(model_dir), config,
+                                             make_optimizer, checkpoints)
 
     def model_fn(features, labels, mode):
         model = _rebuild(keras_model, custom_objects)
@@ -77,24 +80,41 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
                 raise KeyError(f"export_outputs names {key!r}, not an output of the model ({sorted(predictions)})")
             exports[key] = output_class(predictions[key])
         if mode == ModeKeys.PREDICT:
-            return EstimatorSpec(mode, predictions=predictions, export_outputs=exports)
+            return EstimatorSpec(mode, predictions=predictions, export_outputs=exports,
+                             scaffold=_scaffold(model, None, None, **checkpoints))
         loss = loss_fn(labels, outputs)
         if model.losses:
             loss += tf.add_n(model.losses)
         metrics = {name: make(labels, outputs) for name, make in metric_makers.items()}
-        train_op = None
+        train_op = optimizer = hyperparameters = None
         if mode == ModeKeys.TRAIN:
             # The layers' state updates (a BatchNormalization's moving statistics), which Keras 2 ran with the
             # train function: Keras 3 makes them as assigns that nothing in a TF1 graph would run.
             updates = [op for op in v1.get_default_graph().get_operations()[ops_before:]
                        if op.type in ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")]
-            minimize = make_optimizer().minimize(loss, global_step=v1.train.get_global_step(),
-                                                 var_list=[v.value for v in model.trainable_variables])
+            hyperparameters = keras_checkpoint.hyperparameter_variables(kind, settings)
+            optimizer = make_optimizer(hyperparameters)
+            minimize = optimizer.minimize(loss, global_step=v1.train.get_global_step(),
+                                          var_list=[v.value for v in model.trainable_variables])
             train_op = tf.group(minimize, *updates)
         return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
-                             eval_metric_ops=metrics, export_outputs=exports)
+                             eval_metric_ops=metrics, export_outputs=exports,
+                             scaffold=_scaffold(model, optimizer, hyperparameters, **checkpoints))
 
     return Estimator(model_fn, model_dir=model_dir, config=config, warm_start_from=warm_start_from)
+
+
+def _scaffold(model, optimizer, hyperparameters, checkpoint_format, kind, settings, by_save_weights=False):
+    """A Scaffold whose Saver writes and reads the real model_fn's keys; the default one (the graph's names) for a
+    model whose weights `keras_checkpoint` cannot map."""
+    if not keras_checkpoint.mappable(model):
+        logger.warning("model_to_estimator: this model has weights inside its layers' own layers (%s): its "
+                       "checkpoints hold the graph's names and do not cross with the real Estimator's",
+                       [w.path for w in model.weights if len(w.path.split("/")) != 2][:3])
+        return None
+    return v1.train.Scaffold(saver=keras_checkpoint.saver(model, v1.train.get_global_step(), checkpoint_format,
+                                                          optimizer, kind, settings, hyperparameters,
+                                                          by_save_weights))
 
 
 def _rebuild(keras_model, custom_objects):
@@ -127,9 +147,11 @@ def _output_name(keras_model) -> str:
     return outputs[0]._keras_history.operation.name
 
 
-def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: RunConfig) -> str | None:
+def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: RunConfig, make_optimizer,
+                           checkpoints: dict) -> str | None:
     """The Keras model's current weights as a checkpoint of the rebuilt model (the Estimator warm-starts from
-    it), written once, as the real one, into model_dir/keras; None for a model without weights."""
+    it), written once, as the real one, into model_dir/keras, with the global step, the optimizer's fresh slots
+    and its hyperparameters as the real one's train function had them; None for a model without weights."""
     if not keras_model.weights:
         return None
     keras_dir = os.path.join(model_dir, "keras")
@@ -141,21 +163,28 @@ def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: 
     with tf.Graph().as_default() as graph, keras_in_graph.as_keras_2_did(graph):
         if config.tf_random_seed is not None:
             v1.set_random_seed(config.tf_random_seed)
+        v1.train.create_global_step()
         model = _rebuild(keras_model, custom_objects)
         model([v1.placeholder(tensor.dtype, tensor.shape) for tensor in keras_model.inputs]
               if len(keras_model.inputs) > 1 else v1.placeholder(keras_model.inputs[0].dtype,
                                                                   keras_model.inputs[0].shape))
-        variables = [weight.value for weight in model.weights]
-        assigns = [variable.assign(value) for variable, value in zip(variables, weights)]
+        hyperparameters = keras_checkpoint.hyperparameter_variables(checkpoints["kind"], checkpoints["settings"])
+        optimizer = make_optimizer(hyperparameters)
+        with tf.name_scope(optimizer.get_name()):
+            optimizer._create_slots([weight.value for weight in model.trainable_weights])  # as a first step would
+        scaffold = _scaffold(model, optimizer, hyperparameters, **checkpoints, by_save_weights=True)
+        saver = scaffold.saver if scaffold else v1.train.Saver([weight.value for weight in model.weights])
+        assigns = [weight.value.assign(value) for weight, value in zip(model.weights, weights)]
         with v1.Session(graph=graph) as session:
             session.run(v1.global_variables_initializer())
             session.run(assigns)
-            v1.train.Saver(variables).save(session, path)
+            saver.save(session, path)
     return path
 
 
 def _v1_optimizer(optimizer):
-    """A function making the `tf.compat.v1.train` optimizer that does what the compiled Keras one does."""
+    """(Keras 2's name for it, its settings, a function making from its hyperparameter variables the v1 optimizer
+    that does what the real one's Keras 2 optimizer did)."""
     settings = optimizer.get_config()
     name = type(optimizer).__name__
     unsupported = [key for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
@@ -163,26 +192,28 @@ def _v1_optimizer(optimizer):
     if unsupported or not isinstance(settings["learning_rate"], float):
         raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, which has no "
                          f"{unsupported or 'learning-rate schedule'}: compile with a plain {name}")
-    rate = settings["learning_rate"]
-    if name == "SGD":
-        if not settings["momentum"]:
-            return lambda: v1.train.GradientDescentOptimizer(rate)
-        return lambda: v1.train.MomentumOptimizer(rate, settings["momentum"], use_nesterov=settings["nesterov"])
-    if name == "Adam" and not settings["amsgrad"]:
-        return lambda: v1.train.AdamOptimizer(rate, settings["beta_1"], settings["beta_2"], settings["epsilon"])
-    if name == "Adagrad":
-        return lambda: AdagradV2Optimizer(rate, settings["initial_accumulator_value"], settings["epsilon"])
-    if name == "RMSprop":
-        return lambda: RMSPropV2Optimizer(rate, settings["rho"], settings["momentum"], settings["epsilon"],
-                                          centered=settings["centered"])  # Keras 2's update, as the real one ran
-    if name == "Ftrl":
-        return lambda: v1.train.FtrlOptimizer(
-            rate, settings["learning_rate_power"], settings["initial_accumulator_value"],
-            settings["l1_regularization_strength"], settings["l2_regularization_strength"],
-            l2_shrinkage_regularization_strength=settings["l2_shrinkage_regularization_strength"])
-    raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
-                     f"{name}{' with amsgrad' if name == 'Adam' else ''}: compile with SGD, Adam, Adagrad, RMSprop "
-                     "or Ftrl")
+    if name not in keras_checkpoint.HYPERPARAMETERS:
+        raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
+                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop or Ftrl")
+    s = settings
+
+    def make(h):  # h: the hyperparameter variables
+        if name == "SGD":
+            if not s["momentum"]:
+                return v1.train.GradientDescentOptimizer(h["learning_rate"])
+            return MomentumV2Optimizer(h["learning_rate"], h["momentum"], nesterov=s["nesterov"])
+        if name == "Adam":
+            return AdamV2Optimizer(v1.train.get_global_step, h["learning_rate"], h["beta_1"], h["beta_2"],
+                                   s["epsilon"], amsgrad=s["amsgrad"])
+        if name == "Adagrad":
+            return AdagradV2Optimizer(h["learning_rate"], s["initial_accumulator_value"], s["epsilon"])
+        if name == "RMSprop":
+            return RMSPropV2Optimizer(h["learning_rate"], h["rho"], h["momentum"] if s["momentum"] else 0.0,
+                                      s["epsilon"], centered=s["centered"])
+        return FtrlV2Optimizer(h["learning_rate"], h["learning_rate_power"], s["initial_accumulator_value"],
+                               h["l1_regularization_strength"], h["l2_regularization_strength"],
+                               s["l2_shrinkage_regularization_strength"], h["beta"])
+    return name, settings, make
 
 
 def _accuracy(kind: str):

@@ -76,7 +76,7 @@ def _add_meta_graph_for_mode(estimator, builder, input_receiver_fn, checkpoint_p
         local_init_op = getattr(scaffold, "local_init_op", None) or v1.train.Scaffold.default_local_init_op()
         saver = getattr(scaffold, "saver", None) or v1.train.Saver(sharded=True)
         if check_checkpoint is not None:
-            check_checkpoint(checkpoint_path, graph, estimator.model_dir)
+            check_checkpoint(checkpoint_path, graph, estimator.model_dir, saver)
         with v1.Session(graph=graph) as session:
             try:
                 saver.restore(session, checkpoint_path)
