@@ -221,6 +221,38 @@ def test_adagrad_v2_applies_the_keras_update_with_epsilon():
                                rtol=1e-6)
 
 
+@pytest.mark.parametrize("name, hyperparameters, slots", [
+    ("Adagrad", ["decay", "learning_rate"], ["accumulator"]),
+    ("Adam", ["beta_1", "beta_2", "decay", "learning_rate"], ["m", "v"]),
+    ("RMSProp", ["decay", "learning_rate", "momentum", "rho"], ["rms"]),
+    ("Ftrl", ["beta", "decay", "l1_regularization_strength", "l2_regularization_strength", "learning_rate",
+              "learning_rate_power"], ["accumulator", "linear"]),
+    ("SGD", ["decay", "learning_rate", "momentum"], []),
+])
+def test_v2_optimizers_keep_keras_2s_variables_and_read_their_hyperparameters_from_them(name, hyperparameters, slots):
+    """As the real V2 classes' Keras 2 optimizers: `training/<name>/<hyperparameter>` variables that the update
+    reads (so a checkpoint's learning rate is the one used) and slots `training/<name>/<variable>/<slot>`."""
+    def one_step(rate, loaded_rate=None):
+        with tf.Graph().as_default():
+            v1.train.create_global_step()
+            var = v1.get_variable("w", initializer=tf.constant([1.0, 2.0]), use_resource=True)
+            optimizer = optimizers.get_optimizer_instance_v2(name, rate)
+            step = optimizer.apply_gradients([(tf.constant([0.5, -0.25]), var)], global_step=v1.train.get_global_step())
+            scope = f"training/{optimizer.get_name()}"
+            assert sorted(v.op.name for v in v1.global_variables() if v.op.name.startswith(scope)) == sorted(
+                [f"{scope}/{h}" for h in hyperparameters] + [f"{scope}/w/{s}" for s in slots])
+            with v1.Session() as session:
+                session.run(v1.global_variables_initializer())
+                if loaded_rate is not None:  # as a restore would
+                    variable, = [v for v in v1.global_variables() if v.op.name == f"{scope}/learning_rate"]
+                    variable.load(loaded_rate, session)
+                session.run(step)
+                return session.run(var)
+    moved_at_01 = one_step(0.1)
+    np.testing.assert_array_equal(one_step(0.1, loaded_rate=0.05), one_step(0.05))
+    assert not np.array_equal(one_step(0.05), moved_at_01)
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: canned.DNNClassifier([4], dnn_columns(), n_classes=1), ValueError, "n_classes must be an integer >= 2"),
     (lambda: canned.DNNClassifier([], dnn_columns()), ValueError, "hidden_units is empty"),

@@ -265,14 +265,18 @@ def test_the_shim_gives_tf_keras_optimizers_legacy_and_a_dnn_classifier_trains_w
             "same class": Adam is tf.keras.optimizers.legacy.Adam is keras_legacy_optimizers.Adam
                           is tf.compat.v1.keras.optimizers.legacy.Adam,
             "global_step": int(classifier.get_variable_value("global_step")),
-            "slots": sorted(n for n in classifier.get_variable_names() if n.endswith("/Adam")),
+            "optimizer": sorted(n for n in classifier.get_variable_names() if n.startswith("training/")),
             "nadam": nadam,
         }))
     """, tmp_path)
     assert answer == {
         "same class": True, "global_step": 5,
-        "slots": ["dnn/hiddenlayer_0/bias/Adam", "dnn/hiddenlayer_0/kernel/Adam", "dnn/logits/bias/Adam",
-                  "dnn/logits/kernel/Adam"],
+        "optimizer": [  # as the real Estimator's Keras 2 Adam named its state
+            "training/Adam/beta_1", "training/Adam/beta_2", "training/Adam/decay",
+            "training/Adam/dnn/hiddenlayer_0/bias/m", "training/Adam/dnn/hiddenlayer_0/bias/v",
+            "training/Adam/dnn/hiddenlayer_0/kernel/m", "training/Adam/dnn/hiddenlayer_0/kernel/v",
+            "training/Adam/dnn/logits/bias/m", "training/Adam/dnn/logits/bias/v", "training/Adam/dnn/logits/kernel/m",
+            "training/Adam/dnn/logits/kernel/v", "training/Adam/learning_rate"],
         "nadam": "tf.keras.optimizers.legacy.Nadam is not in iris_lib: use one of SGD, Adam, Adagrad, RMSprop, Ftrl."}
 
 

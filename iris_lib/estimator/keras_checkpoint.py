@@ -18,21 +18,12 @@ import tensorflow as tf
 from tensorflow.core.protobuf import trackable_object_graph_pb2
 from tensorflow.python.trackable.base import NoRestoreSaveable
 
+from iris_lib.estimator.canned.optimizers import HYPERPARAMETERS
+
 v1 = tf.compat.v1
 OBJECT_GRAPH = "_CHECKPOINTABLE_OBJECT_GRAPH"
 _VALUE = ".ATTRIBUTES/VARIABLE_VALUE"
 _NORMALIZATIONS = ("BatchNormalization", "LayerNormalization")  # Keras 2 tracked their `axis` list first
-
-# Keras 2's hyperparameter variables of each optimizer (in the order of their names, as the object graph has them).
-HYPERPARAMETERS = {
-    "SGD": ("decay", "learning_rate", "momentum"),
-    "Adam": ("beta_1", "beta_2", "decay", "learning_rate"),
-    "RMSprop": ("decay", "learning_rate", "momentum", "rho"),
-    "Adagrad": ("decay", "learning_rate"),
-    "Ftrl": ("beta", "decay", "l1_regularization_strength", "l2_regularization_strength", "learning_rate",
-             "learning_rate_power"),
-}
-
 
 def slot_names(kind: str, settings: dict) -> tuple[str, ...]:
     """Keras 2's slots for the optimizer, in the order it made them."""
@@ -46,16 +37,6 @@ def slot_names(kind: str, settings: dict) -> tuple[str, ...]:
 
 
 _V1_SLOT = {("Ftrl", "accumulator"): "accum"}  # tf.compat.v1's FtrlOptimizer names its accumulator slot "accum"
-
-
-def hyperparameter_variables(kind: str, settings: dict) -> dict:
-    """The optimizer's hyperparameters as variables named as the real graph's (`training/Adam/beta_1`): a
-    checkpoint restores them, and the optimizer reads them, as Keras 2's did."""
-    values = dict(settings, decay=0.0)
-    with v1.variable_scope(f"training/{kind}", reuse=False):
-        return {name: v1.get_variable(name, initializer=tf.constant(float(values[name]), tf.float32), trainable=False,
-                                      use_resource=True)
-                for name in HYPERPARAMETERS[kind]}
 
 
 def mappable(model) -> bool:

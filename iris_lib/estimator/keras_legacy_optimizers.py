@@ -13,9 +13,10 @@ tf.compat.v1 optimizer (`as_v1()`, from `canned/optimizers.py`).
   before the first update, to the global step (`optimizer.iterations = tf.compat.v1.train.get_global_step()`),
   as the real canned Estimators did. So `get_updates` in a model_fn moves the global step only if it was set.
 
-Unlike Keras 2, the optimizer's state has v1 slot names (`.../kernel/Adam`, not `training/Adam/.../m`) and its
-hyperparameters are not variables, so optimizer state does not cross engines in a checkpoint (the model's
-variables do); `learning_rate` reads as the value given, not as a variable.
+The optimizer's state is Keras 2's in the Estimator's graph: slots `training/Adam/<variable>/m`, and each
+hyperparameter given as a number a variable `training/Adam/beta_1` that the update reads, so checkpoints cross
+with the real Estimator's, optimizer state included. Outside the update, `learning_rate` reads as the value
+given, not as a variable.
 """
 from __future__ import annotations
 
@@ -70,6 +71,11 @@ class Optimizer:
         self._hyper[name] = value
 
     def _get_hyper(self, name):
+        """The value given, or, while the update is built, the variable Keras 2 kept it in (`training/Adam/beta_1`,
+        which a checkpoint restores)."""
+        variable = getattr(self.__dict__.get("_v1_optimizer"), "_keras_variables", {}).get(name)
+        if variable is not None and variable.graph is v1.get_default_graph():
+            return variable
         value = self._hyper[name]
         return value() if callable(value) and not _is_schedule(value) else value
 
@@ -223,6 +229,13 @@ class _StepsIterations:
     def __init__(self, keras_optimizer, **kwargs):
         super().__init__(**kwargs)
         self.keras_optimizer = keras_optimizer
+        self.keras_decay = keras_optimizer._initial_decay
+
+    def _keras_hyperparameters(self) -> dict:
+        """The Keras optimizer's hyperparameters given as numbers, which Keras 2 made variables of."""
+        given = {**self.keras_optimizer._hyper, "decay": self.keras_decay}
+        return {name: value for name, value in given.items()
+                if name in optimizers.HYPERPARAMETERS[self._KERAS_KIND] and optimizers._a_number(value)}
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
         keras = self.keras_optimizer

@@ -19,8 +19,9 @@ import tensorflow as tf
 
 from iris_lib import quiet
 from iris_lib.estimator import keras_checkpoint, keras_in_graph
-from iris_lib.estimator.canned.optimizers import (AdagradV2Optimizer, AdamV2Optimizer, FtrlV2Optimizer,
-                                                  MomentumV2Optimizer, RMSPropV2Optimizer)
+from iris_lib.estimator.canned.optimizers import (HYPERPARAMETERS, AdagradV2Optimizer, AdamV2Optimizer,
+                                                  FtrlV2Optimizer, MomentumV2Optimizer, RMSPropV2Optimizer,
+                                                  SGDV2Optimizer)
 from iris_lib.estimator.estimator import Estimator
 from iris_lib.estimator.export.export_output import PredictOutput
 from iris_lib.estimator.mode_keys import ModeKeys
@@ -92,10 +93,10 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
             # train function: Keras 3 makes them as assigns that nothing in a TF1 graph would run.
             updates = [op for op in v1.get_default_graph().get_operations()[ops_before:]
                        if op.type in ("AssignVariableOp", "AssignAddVariableOp", "AssignSubVariableOp")]
-            hyperparameters = keras_checkpoint.hyperparameter_variables(kind, settings)
-            optimizer = make_optimizer(hyperparameters)
+            optimizer = make_optimizer()
             minimize = optimizer.minimize(loss, global_step=v1.train.get_global_step(),
                                           var_list=[v.value for v in model.trainable_variables])
+            hyperparameters = optimizer._keras_variables
             train_op = tf.group(minimize, *updates)
         return EstimatorSpec(mode, predictions=predictions, loss=loss, train_op=train_op,
                              eval_metric_ops=metrics, export_outputs=exports,
@@ -168,10 +169,11 @@ def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: 
         model([v1.placeholder(tensor.dtype, tensor.shape) for tensor in keras_model.inputs]
               if len(keras_model.inputs) > 1 else v1.placeholder(keras_model.inputs[0].dtype,
                                                                   keras_model.inputs[0].shape))
-        hyperparameters = keras_checkpoint.hyperparameter_variables(checkpoints["kind"], checkpoints["settings"])
-        optimizer = make_optimizer(hyperparameters)
-        with tf.name_scope(optimizer.get_name()):
-            optimizer._create_slots([weight.value for weight in model.trainable_weights])  # as a first step would
+        optimizer = make_optimizer()
+        with tf.name_scope(optimizer.get_name()):  # the slots and hyperparameter variables a first step makes
+            optimizer._create_slots([weight.value for weight in model.trainable_weights])
+            optimizer._make_keras_variables()
+        hyperparameters = optimizer._keras_variables
         scaffold = _scaffold(model, optimizer, hyperparameters, **checkpoints, by_save_weights=True)
         saver = scaffold.saver if scaffold else v1.train.Saver([weight.value for weight in model.weights])
         assigns = [weight.value.assign(value) for weight, value in zip(model.weights, weights)]
@@ -183,8 +185,8 @@ def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: 
 
 
 def _v1_optimizer(optimizer):
-    """(Keras 2's name for it, its settings, a function making from its hyperparameter variables the v1 optimizer
-    that does what the real one's Keras 2 optimizer did)."""
+    """(Keras 2's name for it, its settings, a function making the v1 optimizer that does what the real one's
+    Keras 2 optimizer did)."""
     settings = optimizer.get_config()
     name = type(optimizer).__name__
     unsupported = [key for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
@@ -192,27 +194,26 @@ def _v1_optimizer(optimizer):
     if unsupported or not isinstance(settings["learning_rate"], float):
         raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, which has no "
                          f"{unsupported or 'learning-rate schedule'}: compile with a plain {name}")
-    if name not in keras_checkpoint.HYPERPARAMETERS:
+    if name not in HYPERPARAMETERS:
         raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
                          f"{name}: compile with SGD, Adam, Adagrad, RMSprop or Ftrl")
     s = settings
 
-    def make(h):  # h: the hyperparameter variables
+    def make():  # the hyperparameters as numbers: the optimizer makes Keras 2's variables of them
         if name == "SGD":
             if not s["momentum"]:
-                return v1.train.GradientDescentOptimizer(h["learning_rate"])
-            return MomentumV2Optimizer(h["learning_rate"], h["momentum"], nesterov=s["nesterov"])
+                return SGDV2Optimizer(s["learning_rate"])
+            return MomentumV2Optimizer(s["learning_rate"], s["momentum"], nesterov=s["nesterov"])
         if name == "Adam":
-            return AdamV2Optimizer(v1.train.get_global_step, h["learning_rate"], h["beta_1"], h["beta_2"],
+            return AdamV2Optimizer(v1.train.get_global_step, s["learning_rate"], s["beta_1"], s["beta_2"],
                                    s["epsilon"], amsgrad=s["amsgrad"])
         if name == "Adagrad":
-            return AdagradV2Optimizer(h["learning_rate"], s["initial_accumulator_value"], s["epsilon"])
+            return AdagradV2Optimizer(s["learning_rate"], s["initial_accumulator_value"], s["epsilon"])
         if name == "RMSprop":
-            return RMSPropV2Optimizer(h["learning_rate"], h["rho"], h["momentum"] if s["momentum"] else 0.0,
-                                      s["epsilon"], centered=s["centered"])
-        return FtrlV2Optimizer(h["learning_rate"], h["learning_rate_power"], s["initial_accumulator_value"],
-                               h["l1_regularization_strength"], h["l2_regularization_strength"],
-                               s["l2_shrinkage_regularization_strength"], h["beta"])
+            return RMSPropV2Optimizer(s["learning_rate"], s["rho"], s["momentum"], s["epsilon"], centered=s["centered"])
+        return FtrlV2Optimizer(s["learning_rate"], s["learning_rate_power"], s["initial_accumulator_value"],
+                               s["l1_regularization_strength"], s["l2_regularization_strength"],
+                               s["l2_shrinkage_regularization_strength"], s["beta"])
     return name, settings, make
 
 

@@ -1,19 +1,18 @@
 """Optimizers by name, as the canned Estimators take them (`.../canned/optimizers.py`), and Keras 2's arithmetic
-as tf.compat.v1 optimizers.
+and variables as tf.compat.v1 optimizers.
 
 V1 classes (`tf.compat.v1.estimator.*`) build `tf.compat.v1.train` optimizers: 'Adagrad', 'Adam', 'Ftrl',
 'RMSProp', 'SGD' at the learning rate the Estimator chooses. The V2 classes built Keras 2 optimizers,
-which cannot run in a v1 graph under Keras 3; `get_optimizer_instance_v2` gives v1 optimizers with the
-Keras defaults instead (Adagrad: learning rate 0.001 and epsilon 1e-7 in the update; Adam: epsilon 1e-7;
-RMSProp: Keras's update, below; Ftrl as v1). The arithmetic is Keras's; the slot variables keep v1's
-names (`.../kernel/Adagrad`, not Keras's `.../kernel/accumulator`), so V2 checkpoints of the real
-Estimator do not restore their optimizer state here.
+which cannot run in a v1 graph under Keras 3; `get_optimizer_instance_v2` gives the `...V2Optimizer`s here, with
+the Keras defaults (Adagrad: learning rate 0.001 and epsilon 1e-7 in the update; Adam: epsilon 1e-7).
 
 The `...V2Optimizer` classes are v1 optimizers doing what Keras 2's legacy optimizers did where v1's differ:
 Adagrad's epsilon, RMSprop's zero start and epsilon outside the square root, SGD's Keras momentum, Adam's
-bias correction from the Keras step, Ftrl's `beta` with a tensor rate. `estimator/keras_legacy_optimizers.py`
-(`tf.keras.optimizers.legacy` after the shim) runs its optimizers through them; a V2 Estimator given one of
-those gets its v1 form here.
+bias correction from the Keras step, Ftrl's `beta` with a tensor rate. Their state is Keras 2's in a v1 graph
+(`KerasNamedState`): slots as `training/Adam/<variable>/m`, each hyperparameter given as a number a variable
+`training/Adam/beta_1` that the update reads, so that V2 checkpoints cross with the real Estimator's, optimizer
+state included. `estimator/keras_legacy_optimizers.py` (`tf.keras.optimizers.legacy` after the shim) runs its
+optimizers through them; a V2 Estimator given one of those gets its v1 form here.
 """
 from __future__ import annotations
 
@@ -31,8 +30,87 @@ _V1 = {
 }
 
 
-class AdagradV2Optimizer(v1.train.AdagradOptimizer):
+# Keras 2's hyperparameter variables of each optimizer (in the order of their names).
+HYPERPARAMETERS = {
+    "SGD": ("decay", "learning_rate", "momentum"),
+    "Adam": ("beta_1", "beta_2", "decay", "learning_rate"),
+    "RMSprop": ("decay", "learning_rate", "momentum", "rho"),
+    "Adagrad": ("decay", "learning_rate"),
+    "Ftrl": ("beta", "decay", "l1_regularization_strength", "l2_regularization_strength", "learning_rate",
+             "learning_rate_power"),
+}
+
+
+def _a_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+class KerasNamedState:
+    """Mixed into a v1 optimizer that does a Keras 2 optimizer's arithmetic: its state as that optimizer's in the
+    real Estimator's graph. Slots are `training/<name>/<variable>/<Keras slot>`; each hyperparameter given as a
+    number becomes the variable `training/<name>/<hyperparameter>` (with `decay`, which Keras 2 kept unused),
+    made when the update is built, and the update reads it, so a checkpoint restores it, as Keras 2's did."""
+
+    _KERAS_KIND = None  # the Keras 2 class: its hyperparameters (HYPERPARAMETERS)
+    _HYPER_ATTRIBUTES: dict = {}  # Keras hyperparameter -> the v1 attribute holding it
+    _KERAS_SLOTS: dict = {}  # v1 slot name -> Keras's, where they differ
+    keras_decay = 0.0
+
+    def _keras_hyperparameters(self) -> dict:
+        """The hyperparameters given as numbers, which Keras 2 made variables of."""
+        given = {"decay": self.keras_decay, "momentum": 0.0, **{
+            name: getattr(self, attribute) for name, attribute in self._HYPER_ATTRIBUTES.items()}}
+        return {name: given[name] for name in HYPERPARAMETERS[self._KERAS_KIND] if _a_number(given.get(name))}
+
+    def _keras_scope(self):
+        return v1.VariableScope(reuse=v1.AUTO_REUSE, name=f"training/{self.get_name()}")
+
+    def _prepare(self):
+        self._make_keras_variables()
+        super()._prepare()
+
+    def _make_keras_variables(self):
+        if not hasattr(self, "_keras_given"):
+            self._keras_given = self._keras_hyperparameters()
+            # The attributes the update reads that hold a number become the variable (others, a function or a
+            # tensor, already read what they should: a Keras legacy optimizer's read its variables).
+            self._keras_read = {name: attribute for name, attribute in self._HYPER_ATTRIBUTES.items()
+                                if _a_number(getattr(self, attribute))}
+        with tf.init_scope(), v1.variable_scope(self._keras_scope()):
+            self._keras_variables = {
+                name: v1.get_variable(name, initializer=tf.constant(float(value), tf.float32), trainable=False,
+                                      use_resource=True)
+                for name, value in self._keras_given.items()}
+        for name, attribute in self._keras_read.items():
+            setattr(self, attribute, self._keras_variables[name])
+
+    def _zeros_slot(self, var, slot_name, op_name):
+        with v1.variable_scope(self._keras_scope()):
+            return super()._zeros_slot(var, slot_name, self._KERAS_SLOTS.get(slot_name, slot_name))
+
+    def _get_or_make_slot(self, var, val, slot_name, op_name):
+        with v1.variable_scope(self._keras_scope()):
+            return super()._get_or_make_slot(var, val, slot_name, self._KERAS_SLOTS.get(slot_name, slot_name))
+
+    def _get_or_make_slot_with_initializer(self, var, initializer, shape, dtype, slot_name, op_name):
+        with v1.variable_scope(self._keras_scope()):
+            return super()._get_or_make_slot_with_initializer(var, initializer, shape, dtype, slot_name,
+                                                              self._KERAS_SLOTS.get(slot_name, slot_name))
+
+
+class SGDV2Optimizer(KerasNamedState, v1.train.GradientDescentOptimizer):
+    """Keras's SGD without momentum: v1's update, Keras 2's variables."""
+    _KERAS_KIND = "SGD"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_learning_rate"}
+
+    def __init__(self, learning_rate=0.01, name="SGD"):
+        super().__init__(learning_rate, name=name)
+
+
+class AdagradV2Optimizer(KerasNamedState, v1.train.AdagradOptimizer):
     """Keras's Adagrad (`var -= lr * g / (sqrt(accum) + epsilon)`) as a v1 optimizer."""
+    _KERAS_KIND = "Adagrad"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_learning_rate"}
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value=0.1, epsilon=1e-7, name="Adagrad"):
         super().__init__(learning_rate, initial_accumulator_value=initial_accumulator_value, name=name)
@@ -58,11 +136,14 @@ def _cast(tensor, dtype):
     return tf.cast(tensor, dtype.base_dtype)
 
 
-class MomentumV2Optimizer(v1.train.MomentumOptimizer):
+class MomentumV2Optimizer(KerasNamedState, v1.train.MomentumOptimizer):
     """Keras's SGD with momentum (`accum = momentum * accum - lr * g; var += accum`) as a v1 optimizer.
 
     v1's Momentum accumulates gradients and scales by the rate at the update; the two agree at a fixed rate,
     not when the rate changes during training (a schedule)."""
+
+    _KERAS_KIND = "SGD"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_learning_rate", "momentum": "_momentum"}
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=False, name="SGD"):
         super().__init__(learning_rate, momentum, name=name, use_nesterov=nesterov)
@@ -82,9 +163,12 @@ class MomentumV2Optimizer(v1.train.MomentumOptimizer):
             use_nesterov=self._use_nesterov)
 
 
-class AdamV2Optimizer(v1.train.AdamOptimizer):
+class AdamV2Optimizer(KerasNamedState, v1.train.AdamOptimizer):
     """Keras's Adam as a v1 optimizer: the bias correction `beta ** (iterations + 1)` from the Keras optimizer's
     step (`iterations_fn()`), where v1 keeps `beta1_power` variables of its own; AMSGrad if asked for."""
+
+    _KERAS_KIND = "Adam"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_lr", "beta_1": "_beta1", "beta_2": "_beta2"}
 
     def __init__(self, iterations_fn, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False,
                  name="Adam"):
@@ -145,10 +229,13 @@ class AdamV2Optimizer(v1.train.AdamOptimizer):
         return tf.group(var_update, m_t, v_t, vhat_t)
 
 
-class RMSPropV2Optimizer(v1.train.RMSPropOptimizer):
+class RMSPropV2Optimizer(KerasNamedState, v1.train.RMSPropOptimizer):
     """Keras's RMSprop as a v1 optimizer. v1's starts the mean square at 1 and puts epsilon inside the square
     root; Keras's starts it at 0 and, without momentum, puts epsilon outside:
     `rms = rho * rms + (1 - rho) * g**2; var -= lr * g / (sqrt(rms) + epsilon)` (centered: `rms - mg**2`)."""
+
+    _KERAS_KIND = "RMSprop"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_learning_rate", "rho": "_decay", "momentum": "_momentum"}
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="RMSprop"):
         super().__init__(learning_rate, decay=rho, momentum=momentum, epsilon=epsilon, centered=centered, name=name)
@@ -216,9 +303,15 @@ class RMSPropV2Optimizer(v1.train.RMSPropOptimizer):
             return x.value()
 
 
-class FtrlV2Optimizer(v1.train.FtrlOptimizer):
+class FtrlV2Optimizer(KerasNamedState, v1.train.FtrlOptimizer):
     """Keras's Ftrl as a v1 optimizer: any hyperparameter may be a function or a tensor (v1's takes numbers),
     and `beta` enters as `l2 + beta / (2 * lr)` at the current rate."""
+
+    _KERAS_KIND = "Ftrl"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_learning_rate", "learning_rate_power": "_learning_rate_power",
+                         "l1_regularization_strength": "_l1_regularization_strength",
+                         "l2_regularization_strength": "_l2_regularization_strength", "beta": "_beta"}
+    _KERAS_SLOTS = {"accum": "accumulator"}
 
     def __init__(self, learning_rate=0.001, learning_rate_power=-0.5, initial_accumulator_value=0.1,
                  l1_regularization_strength=0.0, l2_regularization_strength=0.0,
@@ -230,6 +323,8 @@ class FtrlV2Optimizer(v1.train.FtrlOptimizer):
         self._l2_regularization_strength = l2_regularization_strength
 
     def _prepare(self):
+        self._make_keras_variables()
+
         def tensor(value, name):
             return tf.cast(self._call_if_callable(value), tf.float32, name=name)
         self._learning_rate_tensor = tensor(self._learning_rate, "learning_rate")
@@ -244,10 +339,10 @@ class FtrlV2Optimizer(v1.train.FtrlOptimizer):
 
 _V2 = {
     "Adagrad": lambda lr: AdagradV2Optimizer(0.001 if lr is None else lr),
-    "Adam": lambda lr: v1.train.AdamOptimizer(0.001 if lr is None else lr, epsilon=1e-7),
-    "Ftrl": lambda lr: v1.train.FtrlOptimizer(0.001 if lr is None else lr),
+    "Adam": lambda lr: AdamV2Optimizer(v1.train.get_global_step, 0.001 if lr is None else lr),
+    "Ftrl": lambda lr: FtrlV2Optimizer(0.001 if lr is None else lr),
     "RMSProp": lambda lr: RMSPropV2Optimizer(0.001 if lr is None else lr),
-    "SGD": lambda lr: v1.train.GradientDescentOptimizer(0.01 if lr is None else lr),
+    "SGD": lambda lr: SGDV2Optimizer(0.01 if lr is None else lr),
 }
 
 
