@@ -1,5 +1,6 @@
 """Helpers the tests share: an Estimator on the guide's model, the guide's three input functions, and a
 way to run a script with the legacy (TF 2.15) python for the parity tests."""
+import concurrent.futures
 import json
 import os
 import shutil
@@ -102,6 +103,14 @@ def run_json(python, script, *args, timeout: int = 600, tensorflow_defaults: boo
     if result.returncode != 0:
         pytest.fail(f"{Path(script).name} {' '.join(args)} failed (exit {result.returncode}):\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_json_on_both(legacy_python, script, real_args, our_args, **options) -> tuple:
+    """`run_json` with the legacy python (the real Estimator) and with ours, side by side: (real's, ours)."""
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        real = pool.submit(run_json, legacy_python, script, *real_args, **options)
+        ours = pool.submit(run_json, sys.executable, script, *our_args, **options)
+        return real.result(), ours.result()
 
 
 # The same float32 graph on two TensorFlow builds: kernels may round or sum in another order.

@@ -7,16 +7,14 @@ the other's checkpoint and gets where an uninterrupted real run of 10 steps gets
 """
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from support import run_json
+from support import run_json_on_both
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("IRIS_PARITY") != "1",
@@ -34,10 +32,8 @@ TOLERANCE = {"rtol": 1e-4, "atol": 1e-5}
 
 
 def both(legacy_python, real_jobs, our_jobs):
-    with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        real = pool.submit(run_json, legacy_python, PROGRAM, "real", json.dumps(real_jobs))
-        ours = pool.submit(run_json, sys.executable, PROGRAM, "ours", json.dumps(our_jobs))
-        return real.result(), ours.result()
+    """Each engine's jobs, side by side: (real results, our results)."""
+    return run_json_on_both(legacy_python, PROGRAM, ["real", json.dumps(real_jobs)], ["ours", json.dumps(our_jobs)])
 
 
 @pytest.fixture(scope="module")
