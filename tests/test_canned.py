@@ -253,6 +253,31 @@ def test_v2_optimizers_keep_keras_2s_variables_and_read_their_hyperparameters_fr
     assert not np.array_equal(one_step(0.05), moved_at_01)
 
 
+def test_v1_slots_are_saved_under_the_real_keys_and_resumed_from_them(tmp_path):
+    """The real V1 DNN and linear models saved their slots as parts of one-part weights: `.../kernel/t_0/Adam`,
+    `.../weights/part_0/Ftrl`, Adam's powers in `dnn/head/`. Ours save theirs there and read them back."""
+    dnn = canned.DNNClassifier([4], dnn_columns(), model_dir=str(tmp_path / "dnn"), n_classes=3, optimizer="Adam",
+                               config=config())
+    linear = canned.LinearClassifier(linear_columns(), model_dir=str(tmp_path / "linear"), config=config())
+    for estimator, labels in ((dnn, THREE), (linear, BINARY)):
+        estimator.train(input_fn(labels), steps=2)
+    dnn_names, linear_names = set(dnn.get_variable_names()), set(linear.get_variable_names())
+    assert {"dnn/hiddenlayer_0/kernel/t_0/Adam", "dnn/hiddenlayer_0/kernel/t_0/Adam_1", "dnn/logits/bias/t_0/Adam",
+            "dnn/input_from_feature_columns/input_layer/city_embedding/embedding_weights/t_0/Adam",
+            "dnn/head/beta1_power", "dnn/head/beta2_power"} <= dnn_names
+    assert not any(name.endswith("kernel/Adam") for name in dnn_names)
+    assert {"linear/linear_model/age/weights/part_0/Ftrl", "linear/linear_model/bias_weights/part_0/Ftrl_1"} <= \
+        linear_names
+    beta1_power = dnn.get_variable_value("dnn/head/beta1_power")
+    accumulator = linear.get_variable_value("linear/linear_model/age/weights/part_0/Ftrl")
+    for estimator, labels in ((dnn, THREE), (linear, BINARY)):
+        estimator.train(input_fn(labels), steps=1)
+    # restored, not started afresh: Adam's power is 0.9 ** 3 after the third step, Ftrl's accumulator grew
+    assert dnn.get_variable_value("dnn/head/beta1_power") == pytest.approx(beta1_power * 0.9)
+    assert np.all(linear.get_variable_value("linear/linear_model/age/weights/part_0/Ftrl") >= accumulator)
+    assert dnn.get_variable_value("global_step") == linear.get_variable_value("global_step") == 3
+
+
 @pytest.mark.parametrize("make, error, message", [
     (lambda: canned.DNNClassifier([4], dnn_columns(), n_classes=1), ValueError, "n_classes must be an integer >= 2"),
     (lambda: canned.DNNClassifier([], dnn_columns()), ValueError, "hidden_units is empty"),

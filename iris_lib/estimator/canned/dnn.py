@@ -3,7 +3,8 @@
 Mirrors `tensorflow_estimator/python/estimator/canned/dnn.py`. The V1 classes (`tf.compat.v1.estimator`,
 what `import iris_lib.tf1 as tf` gives) have the real V1 variable names (`dnn/hiddenlayer_N/kernel`,
 `dnn/logits/bias`, `dnn/input_from_feature_columns/input_layer/...`, batch norm in
-`dnn/hiddenlayer_N/batchnorm_N/`), Adagrad at 0.05 and the loss summed over the batch. The `...V2`
+`dnn/hiddenlayer_N/batchnorm_N/`), the real keys of their optimizer slots (`dnn/hiddenlayer_0/kernel/t_0/Adagrad`,
+`dnn/head/beta1_power`), Adagrad at 0.05 and the loss summed over the batch. The `...V2`
 classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon), the loss
 averaged over the batch, `loss_reduction` one of TF2's (Keras's) names ("sum_over_batch_size", the default,
 "auto" or "sum"; the tf.compat.v1 names are refused, as the real V2 refused them), and no
@@ -95,6 +96,11 @@ def make_dnn_model_fn(head, optimizer_fn, settings: dict, batch_norm=False, inpu
         with v1.variable_scope("dnn"):
             logits = dnn_logits(features, mode, head.logits_dimension, settings["hidden_units"], columns,
                                 settings["activation_fn"], settings["dropout"], batch_norm, input_layer_partitioner)
+            if optimizer_fn is _v1_optimizer:  # the real V1 model_fn made its train op in `dnn` too: `dnn/head/...`
+                optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
+                spec = create_estimator_spec(head, features, mode, logits, labels, optimizer)
+                optimizers.save_slots_as_one_part(optimizer, v1.trainable_variables(), "t_0")
+                return spec
         optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
         return create_estimator_spec(head, features, mode, logits, labels, optimizer)
 

@@ -10,11 +10,9 @@ V1 (`tf.compat.v1.estimator`) sums the loss over the batch; the `...V2` classes 
 real TF2 classes. `linear_logit_fn_builder` is `tf.compat.v1.estimator.experimental.linear_logit_fn_builder`: a
 logit_fn(features) building `linear_model/...` in the variable scope it is called in, as the real one.
 
-Deliberate difference: the real LinearClassifier/LinearRegressor put their weights in a one-part
-`PartitionedVariable`, so their optimizer slots are saved as `.../weights/part_0/Ftrl`; ours are plain
-variables with slots `.../weights/Ftrl` (as the real DNNLinearCombined* save them). The weights
-themselves cross both ways (evaluate and predict from either's checkpoint); to train on from a real
-LinearClassifier's checkpoint, warm-start from it (`warm_start_from=`), since the slot names differ.
+The real LinearClassifier/LinearRegressor put their weights in a one-part `PartitionedVariable`, so their
+optimizer slots were saved as `.../weights/part_0/Ftrl`; ours are whole variables whose slots are saved under
+those keys (`optimizers.save_slots_as_one_part`), so checkpoints cross both ways, to train on too.
 
 `optimizer=LinearSDCA(...)` (`tf.estimator.experimental.LinearSDCA`) trains a binary LinearClassifier or a
 one-label LinearRegressor by SDCA instead (`linear_optimizer/`), as the real `_sdca_model_fn`: logistic or
@@ -301,6 +299,11 @@ def make_linear_model_fn(head, optimizer_fn, settings: dict, sparse_combiner: st
                                   partitioned=settings["sdca_partitioned"])
         with v1.variable_scope("linear", values=tuple(features.values())):
             logits = linear_logits(features, head.logits_dimension, columns, sparse_combiner)
+            if optimizer_fn is _v1_optimizer:  # the real V1 model_fn made its train op in `linear`: `linear/head/...`
+                optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
+                spec = create_estimator_spec(head, features, mode, logits, labels, optimizer)
+                optimizers.save_slots_as_one_part(optimizer, v1.trainable_variables(), "part_0")
+                return spec
         optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
         return create_estimator_spec(head, features, mode, logits, labels, optimizer)
 

@@ -346,6 +346,28 @@ _V2 = {
 }
 
 
+def save_slots_as_one_part(optimizer, var_list, part: str) -> None:
+    """Save each slot of `optimizer` under the key the real V1 DNN and linear Estimators wrote for it:
+    `dnn/hiddenlayer_0/kernel/t_0/Adagrad`, `linear/linear_model/x/weights/part_0/Ftrl`.
+
+    Their weights were one-part PartitionedVariables (`.../kernel/part_0`), so slot_creator saved each slot as a
+    slice named by cutting the part's op name off the slot's; `minimize` ran inside the model's variable scope,
+    which doubles the slot's leading scope (`dnn/dnn/hiddenlayer_0/kernel/part_0/Adagrad`) and shifts that cut
+    by its length: 't_0' for `dnn/`, 'part_0' for `linear/`. Ours are whole variables, saved as the one slice
+    under the same key, so either engine's optimizer state restores into the other's."""
+    if not hasattr(optimizer, "get_slot_names"):
+        return
+    for variable in var_list:
+        for slot_name in optimizer.get_slot_names():
+            slot = optimizer.get_slot(variable, slot_name)
+            if slot is None or slot.shape.rank == 0 or getattr(slot, "_save_slice_info", None) is not None:
+                continue
+            suffix = slot.op.name.rsplit("/", 1)[-1]  # 'Adagrad', 'Adam_1', 'Ftrl_1'
+            shape = slot.shape.as_list()
+            slot._set_save_slice_info(tf.Variable.SaveSliceInfo(
+                f"{variable.op.name}/{part}/{suffix}", shape, [0] * len(shape), shape))
+
+
 def _check_learning_rate(learning_rate) -> None:
     if learning_rate is not None and (isinstance(learning_rate, bool) or not learning_rate > 0):
         raise ValueError(f"learning_rate must be > 0, got {learning_rate!r}")

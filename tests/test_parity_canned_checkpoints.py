@@ -1,8 +1,10 @@
-"""The V2 canned Estimators' checkpoints (`tf.estimator.DNNClassifier`...) cross with the real ones both ways,
-optimizer state included (TF 2.15 + tensorflow-estimator 2.15).
+"""The canned Estimators' checkpoints cross with the real ones both ways, optimizer state included (TF 2.15 +
+tensorflow-estimator 2.15): the V2 classes (`tf.estimator.DNNClassifier`...) and the V1 ones
+(`tf.compat.v1.estimator.DNNClassifier`...).
 
 Each setup starts from the same fixed weights on both engines: the checkpoints after 5 steps hold the same
-names and values (Keras 2's optimizer state, `training/Adagrad/...`); then each engine trains 5 steps more from
+names and values (V2: Keras 2's optimizer state, `training/Adagrad/...`; V1: the slots as the real one's one-part
+weights saved them, `dnn/hiddenlayer_0/kernel/t_0/Adagrad`, `linear/linear_model/x/weights/part_0/Ftrl`); then each engine trains 5 steps more from
 the other's checkpoint and gets where an uninterrupted real run of 10 steps gets. Opt-in: `make parity`.
 """
 from __future__ import annotations
@@ -21,9 +23,12 @@ pytestmark = pytest.mark.skipif(
     reason="parity with the real tf.estimator is opt-in: IRIS_PARITY=1 (see `make parity`)",
 )
 
-PROGRAM = Path(__file__).resolve().parent / "legacy" / "v2_canned_checkpoint_program.py"
+PROGRAM = Path(__file__).resolve().parent / "legacy" / "canned_checkpoint_program.py"
 SETUPS = ("dnn-default", "dnn-adam", "dnn-rmsprop", "dnn-legacy-momentum", "dnn-legacy-adam-decay",
-          "linear-default", "linear-sgd")
+          "linear-default", "linear-sgd", "v1-dnn-default", "v1-dnn-adam", "v1-dnn-batch-norm",
+          "v1-dnn-momentum", "v1-linear-default", "v1-linear-adam")
+# What marks the optimizer's state in the real checkpoint: Keras 2's variables (V2), the one-part slots (V1).
+REAL_STATE = {"v1-dnn": "/t_0/", "v1-linear": "/part_0/"}
 # Not DNNLinearCombinedClassifier: the real one cannot train on from its own checkpoint either (its Ftrl wants a
 # `training/Ftrl/iter` that its first run did not save: NotFoundError).
 # RMSProp and Adam divide by a running gradient size: a component near zero (float noise of the two builds'
@@ -39,7 +44,7 @@ def both(legacy_python, real_jobs, our_jobs):
 @pytest.fixture(scope="module")
 def runs(legacy_python, tmp_path_factory):
     """Per setup: real's A (5 steps) and C (10), ours' B (5); then ours on from A, real on from B."""
-    root = tmp_path_factory.mktemp("v2_canned")
+    root = tmp_path_factory.mktemp("canned")
     d = {(s, n): str(root / f"{s}-{n}") for s in SETUPS for n in "ABC"}
     real_1, ours_1 = both(legacy_python,
                           [{"dir": d[s, n], "setup": s, "steps": k} for s in SETUPS for n, k in (("A", 5), ("C", 10))],
@@ -58,7 +63,8 @@ def assert_same(ours: dict, real: dict, what: str):
 
 @pytest.mark.parametrize("setup", SETUPS)
 def test_the_checkpoint_holds_the_real_names_and_values_optimizer_state_included(runs, setup):
-    assert any(name.startswith("training/") for name in runs[setup]["real 5"])
+    mark = next((m for prefix, m in REAL_STATE.items() if setup.startswith(prefix)), "training/")
+    assert any(mark in name for name in runs[setup]["real 5"])
     assert_same(runs[setup]["ours 5"], runs[setup]["real 5"], setup)
 
 
