@@ -66,6 +66,27 @@ def test_keras_layers_keep_their_names_from_train_to_evaluate_predict_and_export
     np.testing.assert_allclose(served["logits"].numpy(), predicted[:2], rtol=1e-5, atol=1e-6)
 
 
+def test_layers_in_a_row_are_dense_dense_1_dense_2_with_their_ops_in_their_own_scope(tmp_path):
+    """Keras 2 built and called a layer in one name scope; Keras 3 opens it twice (build, call), and in a TF1
+    graph the second is uniquified, so the next layer's variables were `dense_1_1/kernel` and a real
+    checkpoint (`dense_1/kernel`) did not restore."""
+    def three_in_a_row(features, labels, mode):
+        hidden = tf.keras.layers.Dense(8, activation="relu")(features["x"])
+        hidden = tf.keras.layers.Dense(8, activation="relu")(hidden)
+        logits = tf.keras.layers.Dense(3)(hidden)
+        matmuls = sorted(op.name for op in v1.get_default_graph().get_operations() if op.type == "MatMul")
+        assert matmuls == ["dense/MatMul", "dense_1/MatMul", "dense_2/MatMul"]
+        loss = v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return EstimatorSpec(mode, loss=loss, train_op=v1.train.GradientDescentOptimizer(0.1).minimize(
+            loss, global_step=v1.train.get_global_step()))
+
+    estimator = Estimator(three_in_a_row, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=1)
+    assert sorted(estimator.get_variable_names()) == [
+        "dense/bias", "dense/kernel", "dense_1/bias", "dense_1/kernel", "dense_2/bias", "dense_2/kernel", "global_step"]
+    assert estimator.evaluate(input_fn)["global_step"] == 1
+
+
 def test_keras_names_layers_outside_a_model_fn_from_its_own_counter_as_before(tmp_path):
     before = tf.keras.layers.Dense(1).name
     Estimator(model_fn, model_dir=str(tmp_path)).train(input_fn, steps=1)  # three Dense layers in its graph

@@ -100,9 +100,9 @@ def warm_start_and_inspect(real):
 def keras_layers_model_fn(real):
     assert [real["first"]["global_step"], real["second"]["global_step"]] == [10, 25]  # the second train restored
     assert real["second"]["loss"] < real["first"]["loss"]
-    assert real["variables"] == ["dense/bias", "dense/kernel", "dense_2/bias", "dense_2/kernel", "global_step",
-                                 "sequential/dense_1/bias", "sequential/dense_1/kernel", "sequential/named/bias",
-                                 "sequential/named/kernel"]
+    assert real["variables"] == ["dense/bias", "dense/kernel", "dense_1/bias", "dense_1/kernel", "dense_3/bias",
+                                 "dense_3/kernel", "global_step", "sequential/dense_2/bias", "sequential/dense_2/kernel",
+                                 "sequential/named/bias", "sequential/named/kernel"]
     np.testing.assert_allclose(real["served probabilities"], [p["probabilities"] for p in real["predictions"][:2]],
                                rtol=1e-5)
 

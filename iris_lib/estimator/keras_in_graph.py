@@ -6,6 +6,7 @@ Names: Keras 2 counted `dense`, `dense_1`, ... per `tf.Graph`; the Estimator bui
 call, so each call's layers were named alike (`dense/kernel`, `sequential/dense_1/kernel`) and its checkpoint
 restored. Keras 3 counts per process: the eval graph's first Dense would be `dense_3`, and nothing in the
 checkpoint would fit. `as_keras_2_did(graph)` gives Keras the graph's own counter while the model_fn builds it.
+And a layer builds and runs in one name scope, as in Keras 2 (`dense_1/kernel`, not `dense_1_1/kernel`).
 
 Random draws: Keras 3 draws from a stateless op whose seed sits in a variable that `SeedGenerator.next`
 advances with an assign that nothing in a TF1 graph runs, so a Dropout drew the same mask at every step; and
@@ -53,6 +54,19 @@ def _in_a_tf1_graph() -> bool:
     return not tf.executing_eagerly() and not tf.inside_function()
 
 
+_keras_layer_call = keras.layers.Layer.__call__
+
+
+def _layer_call(self, *args, **kwargs):
+    """Keras's `Layer.__call__`; in a TF1 graph inside one name scope, as Keras 2's: Keras 3 opens the layer's
+    scope once to build and again to call, and the graph makes the second `dense_1`, so the next layer's
+    variables became `dense_1_1/kernel`. Keras's own scopes inside see their layer's scope open and add none."""
+    if not _in_a_tf1_graph():
+        return _keras_layer_call(self, *args, **kwargs)
+    with self._open_name_scope():
+        return _keras_layer_call(self, *args, **kwargs)
+
+
 _keras_next = seed_generator.SeedGenerator.next
 _keras_default_seed = seed_generator.make_default_seed
 
@@ -82,6 +96,7 @@ def _default_seed():
     return (graph.seed * 1_000_003 + next(drawn)) % 1_000_000_000 + 1
 
 
+keras.layers.Layer.__call__ = _layer_call
 seed_generator.SeedGenerator.next = _next_seed
 seed_generator.make_default_seed = _default_seed  # SeedGenerator() without a seed (Dropout's)
 keras_random.make_default_seed = _default_seed  # initializers without a seed (Dense's glorot_uniform)

@@ -1,4 +1,4 @@
-"""A TF2-era model_fn built from Keras layers: `tf.keras.layers.Dense` called on features, a
+"""A TF2-era model_fn built from Keras layers: two `tf.keras.layers.Dense` called on features, a
 `tf.keras.Sequential` of two Dense layers (one named), and a Dense logits layer, with a
 `tf.compat.v1.train` optimizer, as TensorFlow's migration guide and many TF2-era programs wrote it.
 
@@ -34,6 +34,7 @@ def dense(units, inputs, name=None, activation=None):
 
 def model_fn(features, labels, mode):
     hidden = dense(8, 4, activation="relu")(features["x"])
+    hidden = dense(8, 8, activation="relu")(hidden)  # a second in a row: `dense_1`, not Keras 3's `dense_1_1`
     hidden = tf.keras.Sequential([dense(8, 8, activation="tanh"), dense(6, 8, name="named")])(hidden)
     logits = dense(3, 6)(hidden)
     predictions = {"class_ids": tf.argmax(logits, 1), "probabilities": tf.nn.softmax(logits)}
