@@ -62,3 +62,4 @@ for _keras in {id(k): k for k in (_tf.keras, sys.modules["tensorflow.keras"],
     _keras.estimator = _keras_estimator("tensorflow.keras.estimator", _keras_lib.model_to_estimator)
     _keras.optimizers.legacy = _legacy_optimizers  # Keras 3 refuses `tf.keras.optimizers.legacy`
 sys.modules["tensorflow.keras.optimizers.legacy"] = _legacy_optimizers
+_keras_legacy.accept_in_keras_compile()  # compile(optimizer=tf.keras.optimizers.legacy.Adam()), model_to_estimator

@@ -280,6 +280,37 @@ def test_the_shim_gives_tf_keras_optimizers_legacy_and_a_dnn_classifier_trains_w
         "nadam": "tf.keras.optimizers.legacy.Nadam is not in iris_lib: use one of SGD, Adam, Adagrad, RMSprop, Ftrl."}
 
 
+def test_a_keras_model_compiles_with_one_fits_and_model_to_estimator_runs_it(tmp_path):
+    """TF 2.15 programs compiled a model with `tf.keras.optimizers.legacy.Adam(...)` for model_to_estimator; Keras 3
+    refused it (`Could not interpret optimizer identifier`). Compile now takes it as Keras 3's Adam with the
+    same settings (for `fit`), and model_to_estimator runs the Keras 2 optimizer itself, `decay` included."""
+    answer = run_program("""
+        import json, tempfile
+        import numpy as np
+        import iris_lib.estimator_shim
+        import tensorflow as tf
+
+        x = np.random.RandomState(0).uniform(-1, 1, (32, 2)).astype(np.float32)
+        y = (x[:, :1] > 0).astype(np.float32)
+        model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1, activation="sigmoid")])
+        legacy = tf.keras.optimizers.legacy.Adam(0.01, beta_1=0.8, decay=0.1)
+        model.compile(optimizer=legacy, loss="binary_crossentropy")
+        history = model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+        estimator = tf.keras.estimator.model_to_estimator(keras_model=model, model_dir=tempfile.mkdtemp())
+        estimator.train(lambda: tf.data.Dataset.from_tensor_slices(({"x": x}, y)).batch(32).repeat(), steps=3)
+        print(json.dumps({
+            "compiled": [type(model.optimizer).__module__.split(".")[0], model.optimizer.beta_1,
+                         model.optimizer.keras_2_optimizer is legacy],
+            "fit": len(history.history["loss"]),
+            "global_step": int(estimator.get_variable_value("estimator_global_step/.ATTRIBUTES/VARIABLE_VALUE")),
+            "decay": float(estimator.get_variable_value("optimizer/decay/.ATTRIBUTES/VARIABLE_VALUE")),
+            "beta_1": float(estimator.get_variable_value("optimizer/beta_1/.ATTRIBUTES/VARIABLE_VALUE")),
+        }))
+    """, tmp_path)
+    assert answer == {"compiled": ["keras", 0.8, True], "fit": 1, "global_step": 3,
+                      "decay": pytest.approx(0.1), "beta_1": pytest.approx(0.8)}
+
+
 def test_a_public_head_runs_get_updates(tmp_path):
     from iris_lib.estimator.head import MultiClassHead
 

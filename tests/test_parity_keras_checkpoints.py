@@ -26,7 +26,7 @@ PROGRAM = Path(__file__).resolve().parent / "legacy" / "keras_checkpoint_program
 SETUPS = [("sequential-adam", "checkpoint"), ("sequential-amsgrad", "checkpoint"), ("sequential-sgd", "saver"),
           ("sequential-nesterov", "checkpoint"), ("sequential-rmsprop", "checkpoint"),
           ("sequential-adagrad", "saver"), ("sequential-ftrl", "checkpoint"), ("functional-adam", "checkpoint"),
-          ("functional-rmsprop", "saver")]
+          ("functional-rmsprop", "saver"), ("sequential-legacyadam", "checkpoint"), ("functional-legacysgd", "saver")]
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 

@@ -20,6 +20,7 @@ given, not as a variable.
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import types
 import warnings
@@ -438,6 +439,35 @@ class Ftrl(Optimizer):
             config[key] = self._serialize_hyperparameter(key)
         config["l2_shrinkage_regularization_strength"] = self._l2_shrinkage_regularization_strength
         return config
+
+
+def keras_3_counterpart(optimizer: Optimizer):
+    """The Keras 3 optimizer of the same class and settings (`decay`, which Keras 3 has not, left out), holding
+    `optimizer` as `keras_2_optimizer`: what `model.compile` gets for one of these, so that a TF 2.15 program's
+    `compile(optimizer=tf.keras.optimizers.legacy.Adam(0.01))` compiles, and `model_to_estimator` runs the Keras 2
+    optimizer it was given."""
+    keras_class = getattr(tf.keras.optimizers, type(optimizer).__name__)
+    accepted = inspect.signature(keras_class.__init__).parameters
+    settings = {key: value for key, value in optimizer.get_config().items() if key in accepted and key != "name"}
+    settings["learning_rate"] = optimizer._hyper["learning_rate"]  # a schedule as itself
+    counterpart = keras_class(**settings)
+    counterpart.keras_2_optimizer = optimizer
+    return counterpart
+
+
+def accept_in_keras_compile() -> None:
+    """Let Keras 3's `optimizers.get` (what `Model.compile` calls) take these optimizers."""
+    from keras.src import optimizers as keras_optimizers  # TensorFlow 2.21 imports Keras 3 itself
+    keras_get = keras_optimizers.get
+
+    def get(identifier):
+        if isinstance(identifier, Optimizer):
+            return keras_3_counterpart(identifier)
+        return keras_get(identifier)
+
+    if getattr(keras_get, "__wrapped__", None) is None:
+        get.__wrapped__ = keras_get
+        keras_optimizers.get = get
 
 
 CLASSES = (Optimizer, SGD, Adam, Adagrad, RMSprop, Ftrl)

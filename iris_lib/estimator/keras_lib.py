@@ -16,6 +16,7 @@ import os
 import tempfile
 
 import tensorflow as tf
+from keras.src.losses.losses import LossFunctionWrapper  # what Keras 3's compile wraps a loss function in
 
 from iris_lib import quiet
 from iris_lib.estimator import keras_checkpoint, keras_in_graph
@@ -60,6 +61,8 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
     compiled = keras_model._compile_config.config  # what compile() was given
     kind, settings, make_optimizer = _v1_optimizer(keras_model.optimizer)
     loss_fn = keras.losses.get(compiled["loss"])
+    if not isinstance(loss_fn, keras.losses.Loss):  # "mse" is a per-example function: Keras 2 compile averaged it
+        loss_fn = LossFunctionWrapper(loss_fn, name=getattr(loss_fn, "__name__", None))
     metric_makers = _v1_metrics(compiled["metrics"] or [], metric_names_map)
     config = config if config is not None else RunConfig()
     model_dir = model_dir or config.model_dir
@@ -187,6 +190,10 @@ def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: 
 def _v1_optimizer(optimizer):
     """(Keras 2's name for it, its settings, a function making the v1 optimizer that does what the real one's
     Keras 2 optimizer did)."""
+    keras_2 = getattr(optimizer, "keras_2_optimizer", None)  # compiled with a tf.keras.optimizers.legacy one
+    if keras_2 is not None:  # a fresh one per graph, as the real one recompiled the optimizer from its config
+        return type(keras_2).__name__, keras_2.get_config(), lambda: type(keras_2).from_config(
+            keras_2.get_config()).as_v1()
     settings = optimizer.get_config()
     name = type(optimizer).__name__
     unsupported = [key for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
@@ -239,17 +246,38 @@ _METRICS = {
 }
 
 
+def _keras_metric(metric, name: str):
+    """A function(labels, outputs) -> (value, update) running a fresh copy of the Keras metric `metric` (an
+    object, a name or a function) in the current graph; a metric Keras cannot make is refused now."""
+    def fresh():
+        if isinstance(metric, keras.metrics.Metric):
+            return type(metric).from_config(metric.get_config())
+        made = keras.metrics.get(metric)
+        return made if isinstance(made, keras.metrics.Metric) else keras.metrics.MeanMetricWrapper(made, name=name)
+
+    try:
+        fresh()
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"model_to_estimator cannot make the metric {name!r} ({error}): compile with Keras metrics "
+                         f"(objects or names), such as {sorted(_METRICS)}") from error
+
+    def run(labels, outputs):
+        made = fresh()
+        made.update_state(labels, outputs)
+        return keras_in_graph.metric_ops(made)
+    return run
+
+
 def _v1_metrics(compiled, metric_names_map) -> dict:
-    """{name: function(labels, outputs) -> (value, update)} for the compiled metrics, keyed as Keras named them."""
+    """{name: function(labels, outputs) -> (value, update)} for the compiled metrics, keyed as Keras named them:
+    the common ones as their `tf.compat.v1.metrics`, any other as a Keras metric object made anew in the graph (a
+    Keras metric runs there: `keras_in_graph.metric_ops`), as the real one ran Keras 2's."""
     if isinstance(compiled, dict) or any(isinstance(metric, (list, dict)) for metric in compiled):
         raise ValueError("model_to_estimator takes compiled metrics as one flat list (one output)")
     makers = {}
     for metric in compiled:
         name = metric if isinstance(metric, str) else getattr(metric, "name", getattr(metric, "__name__", ""))
-        if name not in _METRICS:
-            raise ValueError(f"model_to_estimator has no tf.compat.v1.metrics counterpart for the metric {name!r}: "
-                             f"compile with some of {sorted(_METRICS)}")
-        makers[name] = _METRICS[name]
+        makers[name] = _METRICS.get(name) or _keras_metric(metric, name)
     if metric_names_map:
         if set(metric_names_map) != set(makers):
             raise ValueError(f"Invalid `metric_names_map`. Expected keys: {sorted(makers)}, "

@@ -25,6 +25,9 @@ OPTIMIZERS = {
     "sgd": lambda: K.optimizers.SGD(0.1), "nesterov": lambda: K.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
     "rmsprop": lambda: K.optimizers.RMSprop(0.01, momentum=0.5, centered=True),
     "adagrad": lambda: K.optimizers.Adagrad(0.1), "ftrl": lambda: K.optimizers.Ftrl(0.1, l1_regularization_strength=0.01),
+    # what TF 2.15 programs compiled with for the Estimator (after the shim, iris_lib's Keras 2 optimizers)
+    "legacyadam": lambda: K.optimizers.legacy.Adam(0.01, decay=0.1),
+    "legacysgd": lambda: K.optimizers.legacy.SGD(0.1, momentum=0.5),
 }
 rng = np.random.RandomState(7)
 X = rng.uniform(0, 1, (64, 4)).astype(np.float32)
