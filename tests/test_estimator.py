@@ -254,11 +254,38 @@ def test_mismatched_model_dir_is_refused_without_harm(tmp_path, iris, columns):
     assert snapshot(tmp_path) == before
 
 
-def test_extra_layers_in_the_checkpoint_are_a_mismatch(tmp_path, iris, columns):
+def test_extra_layers_in_the_checkpoint_are_a_mismatch_to_train_on_and_a_warning_to_evaluate(tmp_path, iris, columns,
+                                                                                             caplog):
+    """Training on would drop the checkpoint's extra layer; evaluating may rightly leave out a train-only head
+    (or restore moving averages instead of the weights), as the real one allowed: it warns."""
     make_estimator(tmp_path, columns, hidden_units=[10, 3]).train(train_fn(iris), steps=5)
     shorter = make_estimator(tmp_path, columns, hidden_units=[10])
     with pytest.raises(CheckpointMismatchError, match="dense_2/kernel: in the checkpoint"):
-        shorter.evaluate(eval_fn(iris))
+        shorter.train(train_fn(iris), steps=1)
+    with caplog.at_level(logging.WARNING):
+        assert shorter.evaluate(eval_fn(iris))["global_step"] == 5
+    assert "holds layers this graph does not use" in caplog.text and "dense_2/kernel" in caplog.text
+
+
+def test_a_partial_model_fn_binds_its_hyperparameters_and_no_checkpoints_can_be_asked_for(tmp_path, iris):
+    """`functools.partial(model_fn, learning_rate=...)`: the bound arguments are not the Estimator's to give, as
+    the real fn_args said; RunConfig(save_checkpoints_steps=None, save_checkpoints_secs=None) saves nothing
+    (the real engine added no CheckpointSaverHook), and saving listeners then have nothing to listen to."""
+    import functools
+
+    def model_fn(features, labels, mode, params, learning_rate, units):
+        logits = dense(tf.stack([features[k] for k in sorted(features)], 1), units)
+        loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+        return EstimatorSpec(mode, loss=loss, train_op=tf.compat.v1.train.GradientDescentOptimizer(
+            learning_rate).minimize(loss, global_step=tf.compat.v1.train.get_global_step()))
+
+    config = RunConfig(save_checkpoints_steps=None, save_checkpoints_secs=None)
+    estimator = Estimator(functools.partial(model_fn, learning_rate=0.1, units=3), str(tmp_path), config=config,
+                          params={})
+    estimator.train(train_fn(iris), steps=3)
+    assert [name.split(".")[0] for name in os.listdir(tmp_path)] == ["events"] and not estimator.latest_checkpoint()
+    with pytest.raises(ValueError, match="There should be a CheckpointSaverHook to use saving_listeners"):
+        estimator.train(train_fn(iris), steps=1, saving_listeners=[tf.compat.v1.train.CheckpointSaverListener()])
 
 
 def test_a_model_fn_failing_on_missing_labels_is_explained(tmp_path, iris, columns):

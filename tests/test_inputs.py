@@ -26,6 +26,15 @@ def drain(input_fn) -> list:
                     return batches
 
 
+def test_each_of_num_threads_reads_num_epochs_as_the_real_feeding_threads_did():
+    x = {"a": np.arange(6.0)}
+    numpy_two = inputs.numpy_input_fn(x, batch_size=4, num_epochs=1, shuffle=False, num_threads=2)
+    pandas_three = inputs.pandas_input_fn(pd.DataFrame(x), batch_size=4, num_epochs=1, shuffle=True, num_threads=3)
+    for input_fn, threads in ((numpy_two, 2), (pandas_three, 3)):
+        read = np.concatenate([batch["a"] for batch in drain(input_fn)])
+        assert sorted(read.tolist()) == sorted(list(range(6)) * threads)
+
+
 def test_numpy_batches_epochs_and_the_smaller_last_batch():
     x = {"b": np.arange(5.0), "a": np.arange(5) * 10}
     batches = drain(inputs.numpy_input_fn(x, np.arange(5) * 100, batch_size=2, num_epochs=2, shuffle=False))

@@ -167,6 +167,22 @@ def test_batch_norm_normalizes_and_updates_its_moving_averages_through_update_op
         np.testing.assert_allclose(session.run(layer.moving_mean), mean)
 
 
+def test_fused_batch_norm_on_2d_inputs_runs_the_plain_kernel_and_activity_losses_are_per_example():
+    """tf.layers' BatchNormalization fell back from fused=True where the fused kernel cannot run, silently;
+    Keras 2 divided an activity regularizer's loss by the batch size."""
+    with tf.Graph().as_default():
+        x = tf.constant([[1.0], [3.0], [5.0], [7.0]])
+        normalized = layers.batch_normalization(x, fused=True, training=True)
+        out = layers.dense(x, 1, kernel_initializer=tf1.ones_initializer(),
+                           activity_regularizer=lambda a: tf.reduce_sum(tf.abs(a)))
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            values, regularization = session.run([normalized, tf1.losses.get_regularization_loss()])
+    np.testing.assert_allclose(values.ravel(), [-1.3416, -0.4472, 0.4472, 1.3416], atol=1e-3)
+    assert regularization == pytest.approx((1 + 3 + 5 + 7) / 4)
+    del out
+
+
 def test_batch_norm_with_training_false_adds_no_updates():
     with tf.Graph().as_default():
         layers.batch_normalization(tf.ones([4, 3]), training=False)

@@ -174,13 +174,13 @@ def test_evaluate_retries_with_the_newest_checkpoint_when_its_pick_is_rotated_aw
     original = estimator_module._check_compatible
     rotations = []
 
-    def another_process_trains_meanwhile(path, graph, directory, saver=None):
+    def another_process_trains_meanwhile(path, graph, directory, saver=None, training=False):
         if not rotations:  # between picking model.ckpt-100 and restoring it, a trainer rotates it away
             rotations.append(path)
             make_estimator(model_dir, columns, save_checkpoints_steps=100, keep_checkpoint_max=1).train(
                 train_fn(iris), steps=100)
             assert not os.path.exists(path + ".index")
-        return original(path, graph, directory, saver)
+        return original(path, graph, directory, saver, training)
 
     monkeypatch.setattr(estimator_module, "_check_compatible", another_process_trains_meanwhile)
     results = make_estimator(model_dir, columns).evaluate(eval_fn(iris))
@@ -397,7 +397,7 @@ def test_evaluate_restores_the_newest_when_the_checkpoint_vanishes_while_its_var
     real_check = estimator_module._check_compatible
     calls = []
 
-    def check_during_a_rotation(path, graph, directory, saver=None):
+    def check_during_a_rotation(path, graph, directory, saver=None, training=False):
         calls.append(os.path.basename(path))
         if len(calls) == 1:  # a trainer saves "a newer one" (played by 200) and deletes the one being read
             tf.compat.v1.train.update_checkpoint_state(str(model_dir), "model.ckpt-200")

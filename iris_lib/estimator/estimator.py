@@ -10,6 +10,7 @@ listeners, when given, are called as the original's MonitoredSession called them
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 import numbers
@@ -122,7 +123,9 @@ class Estimator:
             return self._train_in_cluster(input_fn, hooks, steps, max_steps, listeners, start)
         built = self._build(input_fn, ModeKeys.TRAIN)
         spec = built.spec
-        hooked = TrainHooks(list(spec.training_chief_hooks), hooks, list(spec.training_hooks), listeners)
+        hooked = TrainHooks(list(spec.training_chief_hooks), hooks, list(spec.training_hooks), listeners,
+                            saves_checkpoints=bool(self._config.save_checkpoints_secs
+                                                   or self._config.save_checkpoints_steps))
         with built.graph.as_default():
             if self._warm_start_settings is not None and start is None:
                 warm_starting_util.warm_start(self._warm_start_settings)
@@ -417,7 +420,7 @@ class Estimator:
                                        "evaluate.", self.model_dir)
                     session.run(init_op)
                     return int(session.run(built.global_step))
-                _check_compatible(path, built.graph, self.model_dir, built.saver)
+                _check_compatible(path, built.graph, self.model_dir, built.saver, training=for_what == "train")
                 checkpoint_state.restore(session, built.saver, path)  # logs "Restoring parameters from ..."
                 break
             # Files deleted mid-read raise NotFoundError, DataLossError or, from the checkpoint reader of
@@ -464,7 +467,8 @@ class Estimator:
         graph_def = None
         if config.checkpoint_save_graph_def:  # the real CheckpointSaverHook's save_graph_def
             graph_def = built.graph.as_graph_def(add_shapes=True)
-            graph_text.write_graph(graph_def, self.model_dir, "graph.pbtxt")
+            if own_checkpoints:  # (a CheckpointSaverHook of the program's writes its own, where it saves)
+                graph_text.write_graph(graph_def, self.model_dir, "graph.pbtxt")
         writer = _summary_writer(self.model_dir, built.graph, graph_def)
         if graph_def is not None and own_checkpoints:
             summary_writers.add_graph(writer, graph_def, built.saver.saver_def)
@@ -611,7 +615,12 @@ _VALID_MODEL_FN_ARGS = {"features", "labels", "mode", "params", "self", "config"
 
 
 def _named_args(fn: Callable) -> set[str]:
-    """The arguments a function can be called with by name (not *args, **kwargs), as the real fn_args."""
+    """The arguments a function can be called with by name (not *args, **kwargs), as the real fn_args: those a
+    functools.partial binds are not the Estimator's to give (`partial(model_fn, learning_rate=0.1)`)."""
+    if isinstance(fn, functools.partial):
+        names = [name for name, parameter in inspect.signature(fn.func).parameters.items()
+                 if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
+        return set(names[len(fn.args):]) & _named_args(fn.func) - set(fn.keywords)
     return {name for name, parameter in inspect.signature(fn).parameters.items()
             if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
 
@@ -732,9 +741,11 @@ def _selected_predictions(predictions, predict_keys):
     return {key: value for key, value in predictions.items() if key in predict_keys}
 
 
-def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str, saver=None) -> None:
+def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str, saver=None, training: bool = False) -> None:
     """Refuse, before touching anything, a checkpoint whose variables don't match the model's (under the keys of
-    the model_fn's own Saver when it named them, as model_to_estimator's does)."""
+    the model_fn's own Saver when it named them, as model_to_estimator's does). A layer in the checkpoint that
+    the model lacks is refused when training only (with a warning otherwise): an eval or predict graph may
+    leave out a train-only head, or restore moving averages in place of the weights, as the real one allowed."""
     stored = dict(tf.train.list_variables(checkpoint))
     keyed = getattr(saver, "_var_list", None)
     if isinstance(keyed, dict):
@@ -756,12 +767,15 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str, saver=No
             problems.append(f"  {name}: in the model {shown}, missing from the checkpoint")
         elif shape is not None and list(stored[name]) != shape:
             problems.append(f"  {name}: checkpoint {tuple(stored[name])} vs model {tuple(shape)}")
-    for name in sorted(set(stored) - set(wanted)):
-        # Optimizer state (dense/kernel/Adagrad, Adam's beta1_power) is not in eval/predict graphs; only a
-        # layer's weights that the model lacks mean another architecture.
-        if not name.endswith(("/kernel", "/bias")):
-            continue
-        problems.append(f"  {name}: in the checkpoint {tuple(stored[name])}, not in the model")
+    # Optimizer state (dense/kernel/Adagrad, Adam's beta1_power) is not in eval/predict graphs; only a layer's
+    # weights that the model lacks may mean another architecture.
+    unused = [f"  {name}: in the checkpoint {tuple(stored[name])}, not in the model"
+              for name in sorted(set(stored) - set(wanted)) if name.endswith(("/kernel", "/bias"))]
+    if training:
+        problems += unused
+    elif unused and not problems:
+        logger.warning("The checkpoint %s holds layers this graph does not use (a train-only head, or a model "
+                       "that changed?):\n%s", os.path.basename(checkpoint), "\n".join(unused))
     if problems:
         raise CheckpointMismatchError(
             f"model_dir {model_dir} holds a checkpoint of a different model ({os.path.basename(checkpoint)}):\n"

@@ -100,8 +100,9 @@ class Layer:
     def _finish(self, outputs):
         regularizer = getattr(self, "activity_regularizer", None)
         if regularizer is not None:
-            with tf.name_scope("ActivityRegularizer"):
-                self._add_loss(regularizer(outputs))
+            with tf.name_scope("ActivityRegularizer"):  # per example, as Keras 2's layers divided it
+                loss = regularizer(outputs)
+                self._add_loss(loss / tf.cast(tf.shape(outputs)[0], loss.dtype))
         return outputs
 
     # ----- for subclasses ------------------------------------------------------------------------

@@ -71,9 +71,7 @@ class BatchNormalization(Layer):
             raise ValueError(f"batch_normalization: dimension {axis} (the channels) of the inputs must be known, "
                              f"got shape {input_shape}")
         self._fused_format = _FUSED_FORMATS.get((rank, axis)) if self.fused in (None, True) else None
-        if self.fused and self._fused_format is None:
-            raise ValueError("batch_normalization: fused=True needs 4-D or 5-D inputs normalized over axis 1 or "
-                             f"the last axis, got shape {input_shape} and axis={self.axis}")
+        # fused=True where the fused kernel cannot run (2-D inputs): the plain one, as tf.layers' did silently
         if self._dtype not in (tf.float16, tf.bfloat16, tf.float32):
             self._fused_format = None
         param_dtype = tf.float32 if self._dtype in (tf.float16, tf.bfloat16) else self._dtype

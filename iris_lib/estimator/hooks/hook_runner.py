@@ -146,7 +146,8 @@ class TrainHooks(HookRunner):
     listeners are attached to it.
     """
 
-    def __init__(self, chief: Sequence, user: Sequence, late: Sequence, listeners: Sequence = ()):
+    def __init__(self, chief: Sequence, user: Sequence, late: Sequence, listeners: Sequence = (),
+                 saves_checkpoints: bool = True):
         self.chief = check_hooks(chief, "training_chief_hooks")
         user = check_hooks(user)
         # A StopTrainingHook only watches an Event: the loop checks it between steps itself, so a Stop
@@ -160,7 +161,11 @@ class TrainHooks(HookRunner):
             if not isinstance(listener, v1.train.CheckpointSaverListener):
                 raise TypeError(f"saving_listeners must be CheckpointSaverListener instances, given: {listener!r}")
         savers = [hook for hook in self.hooks if isinstance(hook, v1.train.CheckpointSaverHook)]
-        self.own_checkpoints = not savers
+        # RunConfig(save_checkpoints_steps=None, save_checkpoints_secs=None): no checkpoints, as the real engine
+        self.own_checkpoints = not savers and saves_checkpoints
+        if self.listeners and not savers and not saves_checkpoints:
+            raise ValueError("There should be a CheckpointSaverHook to use saving_listeners. Please set one of the "
+                             "RunConfig.save_checkpoints_steps or RunConfig.save_checkpoints_secs.")
         if savers:
             for listener in self.listeners:
                 if listener not in savers[0]._listeners:  # noqa: SLF001 (as the real engine did)

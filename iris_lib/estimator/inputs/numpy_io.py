@@ -4,18 +4,21 @@ Deliberate difference: the real one fed a queue from Python threads (queue runne
 one is a `tf.data` pipeline, which needs no threads to start or stop. Batches, epochs, dtypes and shapes
 are the same (`num_epochs=None` repeats forever with a static batch size; otherwise the last batch may be
 smaller), but the shuffled order is not the queue's: with `shuffle=True` each epoch is a fresh
-permutation drawn through a buffer of `queue_capacity` examples; `num_threads` is accepted and unused.
+permutation drawn through a buffer of `queue_capacity` examples. As with the real threads, each of `num_threads`
+reads `num_epochs` (with the real one's warning): the data is read `num_epochs * num_threads` times.
 The arrays become constants of the input graph (the real one fed them from Python), so a data set must stay
 well under GraphDef's 2 GB limit; for bigger data write an input_fn with `tf.data` from files.
 """
 from __future__ import annotations
 
 import collections
+import logging
 
 import numpy as np
 import tensorflow as tf
 
 v1 = tf.compat.v1
+logger = logging.getLogger("iris_lib.estimator")
 
 _TARGET_KEY = "__target_key__"
 
@@ -61,15 +64,21 @@ def numpy_input_fn(x, y=None, batch_size: int = 128, num_epochs: int | None = 1,
                 return features, batch[target_keys]
             return features, {key: batch[key] for key in target_keys}
 
-        return next_batch(batches(data, batch_size, num_epochs, shuffle, queue_capacity).map(structure))
+        return next_batch(batches(data, batch_size, num_epochs, shuffle, queue_capacity, num_threads).map(structure))
 
     return input_fn
 
 
-def batches(columns: dict, batch_size: int, num_epochs: int | None, shuffle: bool, queue_capacity: int):
+def batches(columns: dict, batch_size: int, num_epochs: int | None, shuffle: bool, queue_capacity: int,
+            num_threads: int = 1):
     """A dataset of dicts of batches of `columns` (name -> array), as the real feeding queue dequeued them."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive whole number, got {batch_size!r}")
+    if num_threads > 1 and num_epochs is not None:
+        logger.warning("enqueue_data was called with num_epochs and num_threads > 1. num_epochs is applied per "
+                       "thread, so this will produce more epochs than you probably intend. If you want to limit "
+                       "epochs, use one thread.")
+        num_epochs *= num_threads
     dataset = tf.data.Dataset.from_tensor_slices({key: _as_array(value) for key, value in columns.items()})
     if shuffle:
         dataset = dataset.shuffle(max(int(queue_capacity or 1), 1), reshuffle_each_iteration=True)

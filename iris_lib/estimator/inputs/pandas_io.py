@@ -1,7 +1,7 @@
 """`pandas_input_fn`: an input_fn that feeds a DataFrame's columns in batches, as the real one's API.
 
 The same `tf.data` pipeline as `numpy_input_fn` (see there for the deliberate difference from the real
-queue runners: same batches, epochs, dtypes and shapes, another shuffled order; `num_threads` unused).
+queue runners: same batches, epochs, dtypes and shapes, another shuffled order; `num_epochs` per thread).
 """
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def pandas_input_fn(x, y=None, batch_size: int = 128, num_epochs: int | None = 1
 
     def input_fn():
         columns = {str(column): x[column].to_numpy() for column in x.columns}
-        dataset = batches(columns, batch_size, num_epochs, shuffle, queue_capacity)
+        dataset = batches(columns, batch_size, num_epochs, shuffle, queue_capacity, num_threads)
 
         def structure(batch):
             features = dict(batch)
