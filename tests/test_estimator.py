@@ -288,6 +288,36 @@ def test_a_partial_model_fn_binds_its_hyperparameters_and_no_checkpoints_can_be_
         estimator.train(train_fn(iris), steps=1, saving_listeners=[tf.compat.v1.train.CheckpointSaverListener()])
 
 
+def test_the_scaffolds_init_op_feed_local_init_op_and_summary_op_are_used(tmp_path):
+    """Pretrained values fed through a placeholder (`Scaffold(init_feed_dict=...)`), an init_op of one's own, a
+    local variable given its start by `local_init_op`, and `summary_op` choosing what is written: the real
+    Scaffold's fields, which iris_lib ignored (InvalidArgumentError: You must feed a value for placeholder)."""
+    pretrained = np.array([0.5, 2.0], np.float32)
+
+    def model_fn(features, labels, mode):
+        given = tf.compat.v1.placeholder(tf.float32, [2])
+        w = tf.compat.v1.get_variable("w", initializer=given)
+        counter = tf.compat.v1.get_variable("counter", [], initializer=tf.compat.v1.zeros_initializer(),
+                                            collections=[tf.compat.v1.GraphKeys.LOCAL_VARIABLES])
+        loss = tf.reduce_sum(features["x"] * w) + 0 * tf.reduce_sum(labels)
+        keep = tf.compat.v1.summary.scalar("keep_me", loss)
+        tf.compat.v1.summary.scalar("not_me", 2 * loss)
+        scaffold = tf.compat.v1.train.Scaffold(
+            init_op=tf.group(tf.compat.v1.global_variables_initializer()), init_feed_dict={given: pretrained},
+            local_init_op=counter.assign(5.0), summary_op=tf.compat.v1.summary.merge([keep]))
+        return EstimatorSpec(mode, loss=loss, scaffold=scaffold, predictions={"w": tf.identity(w), "counter": counter + 0 * loss},
+                             train_op=tf.compat.v1.train.get_global_step().assign_add(1))
+
+    inputs = lambda: tf.data.Dataset.from_tensors(({"x": [1.0, 1.0]}, [0.0]))  # noqa: E731
+    estimator = Estimator(model_fn, str(tmp_path), config=RunConfig(save_summary_steps=1))
+    before = next(estimator.predict(inputs, yield_single_examples=False))  # no checkpoint: initialized
+    estimator.train(lambda: inputs().repeat(), steps=2)
+    np.testing.assert_array_equal(before["w"], pretrained)
+    assert before["counter"] == next(estimator.predict(inputs, yield_single_examples=False))["counter"] == 5.0
+    tags = set(EventAccumulator(str(tmp_path)).Reload().Tags()["scalars"])
+    assert "keep_me" in tags and not {"not_me", "loss"} & tags
+
+
 def test_a_model_fn_failing_on_missing_labels_is_explained(tmp_path, iris, columns):
     """As the real engine, features without labels reach the model_fn as labels=None; the guide's model_fn
     then fails inside tf.losses, and the error names the likely cause and the fix."""

@@ -47,6 +47,7 @@ class _Built:
     spec: EstimatorSpec
     global_step: Any
     saver: Any = None
+    init_feed_dict: Any = None  # the Scaffold's, fed to its init_op
 
 
 class Estimator:
@@ -133,7 +134,9 @@ class Estimator:
             if not any(summary.op.name == "loss" for summary in v1.get_collection(v1.GraphKeys.SUMMARIES)):
                 v1.summary.scalar("loss", spec.loss)
             hooked.begin()  # as MonitoredSession: before the graph is finalized, so hooks may add ops
-            summary_op = v1.summary.merge_all()
+            scaffold = spec.scaffold
+            summary_op = scaffold.summary_op if scaffold is not None and scaffold.summary_op is not None else (
+                v1.summary.merge_all())
         init_op, local_init_op = self._finish_graph(built)
         os.makedirs(self.model_dir, exist_ok=True)
         with _session(built.graph, self._config.session_config) as session, built.graph.as_default():
@@ -333,8 +336,16 @@ class Estimator:
             built.saver = scaffold.saver if scaffold is not None and scaffold.saver is not None else _saver(self._config)
             if built.saver not in v1.get_collection(v1.GraphKeys.SAVERS):  # as the real one: hooks look here
                 v1.add_to_collection(v1.GraphKeys.SAVERS, built.saver)
-            init_op = v1.global_variables_initializer()
-            local_init_op = v1.group(v1.local_variables_initializer(), v1.tables_initializer())
+            # The Scaffold's own init ops and feed where the model_fn gave them (pretrained values fed through a
+            # placeholder, a local variable set to a start value), as the real Scaffold.finalize took them.
+            given = (lambda name: getattr(scaffold, name)) if scaffold is not None else (lambda name: None)
+            init_op = given("init_op") if given("init_op") is not None else v1.global_variables_initializer()
+            local_init_op = default_local_init_op = v1.group(v1.local_variables_initializer(),
+                                                             v1.tables_initializer())
+            if given("local_init_op") is not None:  # evaluate's metrics came after it: the real one added theirs
+                local_init_op = given("local_init_op") if built.spec.mode != ModeKeys.EVAL else v1.group(
+                    given("local_init_op"), default_local_init_op)
+            built.init_feed_dict = given("init_feed_dict")
         built.graph.finalize()
         return init_op, local_init_op
 
@@ -418,7 +429,7 @@ class Estimator:
                     if for_what == "evaluate":
                         logger.warning("Could not find trained model in model_dir: %s, running initialization to "
                                        "evaluate.", self.model_dir)
-                    session.run(init_op)
+                    session.run(init_op, feed_dict=built.init_feed_dict)
                     return int(session.run(built.global_step))
                 _check_compatible(path, built.graph, self.model_dir, built.saver, training=for_what == "train")
                 checkpoint_state.restore(session, built.saver, path)  # logs "Restoring parameters from ..."
