@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 PROGRAM = Path(__file__).resolve().parent / "legacy" / "canned_checkpoint_program.py"
-SETUPS = ("dnn-default", "dnn-adam", "dnn-rmsprop", "dnn-legacy-momentum", "dnn-legacy-adam-decay",
+SETUPS = ("dnn-default", "dnn-adam", "dnn-rmsprop", "dnn-legacy-momentum", "dnn-legacy-sgd", "dnn-legacy-adam-decay",
           "linear-default", "linear-sgd", "v1-dnn-default", "v1-dnn-adam", "v1-dnn-batch-norm",
           "v1-dnn-momentum", "v1-linear-default", "v1-linear-adam")
 # What marks the optimizer's state in the real checkpoint: Keras 2's variables (V2), the one-part slots (V1).

@@ -265,7 +265,7 @@ def _filter_empty_gradients(grads_and_vars):
     return kept
 
 
-class _GradientDescentV1(_StepsIterations, v1.train.GradientDescentOptimizer):
+class _GradientDescentV1(_StepsIterations, optimizers.SGDV2Optimizer):
     pass
 
 

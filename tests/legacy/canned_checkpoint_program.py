@@ -31,6 +31,8 @@ SETUPS = {  # the optimizers V2 programs used: by name (the classes' defaults to
     "dnn-legacy-momentum": lambda d, w: tf.estimator.DNNClassifier(
         [4], COLUMNS, model_dir=d, warm_start_from=w,
         optimizer=lambda: tf.keras.optimizers.legacy.SGD(0.05, momentum=0.9, nesterov=True)),
+    "dnn-legacy-sgd": lambda d, w: tf.estimator.DNNClassifier(
+        [4], COLUMNS, model_dir=d, warm_start_from=w, optimizer=tf.keras.optimizers.legacy.SGD(0.05)),
     "dnn-legacy-adam-decay": lambda d, w: tf.estimator.DNNClassifier(
         [4], COLUMNS, model_dir=d, warm_start_from=w,
         optimizer=lambda: tf.keras.optimizers.legacy.Adam(0.01, decay=0.1, amsgrad=True)),
