@@ -15,7 +15,9 @@ Keras 3, and TF2-era model_fns called them: `tf.compat.v1.layers.dense(...)`, TF
 `tf1.layers.Dense(1)(features)`), and `tf.keras.estimator.model_to_estimator` (`tf.compat.v1.keras.estimator`
 too) is iris_lib's (`estimator/keras_lib.py`). `tf.keras.optimizers.legacy` (which Keras 3 refuses) holds iris_lib's
 Keras 2 optimizers (`estimator/keras_legacy_optimizers.py`), which run in the Estimator's graph:
-`optimizer=tf.keras.optimizers.legacy.Adam(learning_rate=0.01)`. Nothing else in TensorFlow changes;
+`optimizer=tf.keras.optimizers.legacy.Adam(learning_rate=0.01)` (and `model.compile` takes them), and
+`tf.keras.layers.DenseFeatures` is Keras 2's for model_fns (`estimator/keras_dense_features.py`). Nothing else
+in TensorFlow changes;
 `iris_lib.tf1` stays the way in for the guide's TF1 code.
 """
 import importlib
@@ -34,6 +36,7 @@ from iris_lib.estimator.api import ESTIMATOR_V1, ESTIMATOR_V2
 from iris_lib.tf1 import layers as _layers
 from iris_lib.estimator import keras_lib as _keras_lib
 from iris_lib.estimator import keras_legacy_optimizers as _keras_legacy
+from iris_lib.estimator.keras_dense_features import DenseFeatures as _DenseFeatures
 
 
 def _keras_estimator(name: str, model_to_estimator) -> types.ModuleType:
@@ -61,5 +64,6 @@ for _keras in {id(k): k for k in (_tf.keras, sys.modules["tensorflow.keras"],
                                   importlib.import_module("keras._tf_keras.keras"))}.values():
     _keras.estimator = _keras_estimator("tensorflow.keras.estimator", _keras_lib.model_to_estimator)
     _keras.optimizers.legacy = _legacy_optimizers  # Keras 3 refuses `tf.keras.optimizers.legacy`
+    _keras.layers.DenseFeatures = _DenseFeatures  # Keras 3 has none
 sys.modules["tensorflow.keras.optimizers.legacy"] = _legacy_optimizers
 _keras_legacy.accept_in_keras_compile()  # compile(optimizer=tf.keras.optimizers.legacy.Adam()), model_to_estimator

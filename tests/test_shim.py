@@ -177,3 +177,41 @@ def test_the_shim_gives_tf2_era_model_fns_the_tf1_layers(tmp_path):
     """, tmp_path)
     assert answer == {"names": ["dense/bias", "dense/kernel", "dense_1/bias", "dense_1/kernel", "global_step"],
                       "global_step": 20, "finite": True, "dense_is_ours": "iris_lib.layers.core"}
+
+
+def test_the_shim_gives_tf2_era_model_fns_keras_2s_dense_features(tmp_path):
+    # `tf.keras.layers.DenseFeatures(params["feature_columns"])(features)` was TF2's custom-Estimator idiom; Keras 3
+    # has no DenseFeatures (AttributeError). Same program on the real one: legacy/programs/keras_dense_features_model_fn.
+    answer = run_program("""
+        import json
+        import numpy as np
+        import iris_lib.estimator_shim
+        import tensorflow as tf
+
+        column = tf.feature_column.embedding_column(
+            tf.feature_column.categorical_column_with_vocabulary_list("c", ["a", "b"]), 3)
+
+        def model_fn(features, labels, mode):
+            net = tf.keras.layers.DenseFeatures([column, tf.feature_column.numeric_column("x")])(features)
+            logits = tf.compat.v1.layers.dense(net, 2)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.compat.v1.train.AdagradOptimizer(
+                0.1).minimize(loss, global_step=tf.compat.v1.train.get_global_step()))
+
+        def input_fn():
+            features = {"c": np.array(["a", "b", "a", "b"]), "x": np.arange(4, dtype=np.float32)}
+            return tf.data.Dataset.from_tensor_slices((features, np.array([0, 1, 0, 1]))).batch(2).repeat()
+
+        estimator = tf.estimator.Estimator(model_fn)
+        estimator.train(input_fn, steps=4)
+        try:
+            tf.keras.layers.DenseFeatures([column])({"c": tf.constant(["a"])})
+            eager = "ran"
+        except RuntimeError as error:
+            eager = str(error)
+        print(json.dumps({"names": sorted(n for n in estimator.get_variable_names() if "Adagrad" not in n),
+                          "step": int(estimator.evaluate(input_fn, steps=1)["global_step"]), "eager": eager}))
+    """, tmp_path)
+    assert answer["names"] == ["dense/bias", "dense/kernel", "dense_features/c_embedding/embedding_weights",
+                               "global_step"]
+    assert answer["step"] == 4 and "keras.utils.FeatureSpace" in answer["eager"]
