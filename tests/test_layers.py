@@ -270,3 +270,27 @@ def test_an_activation_given_by_name_is_the_function_of_that_name():
         layers.Dense(3, activation="rellu")
     with pytest.raises(TypeError, match="activation must be a function such as tf.nn.relu, or its name, got 3"):
         layers.Dense(3, activation=3)
+
+
+@pytest.mark.parametrize("padding, strides, kernel, size, expected", [
+    ("same", 2, 3, 4, 8), ("valid", 2, 3, 4, 9), ("valid", 3, 2, 4, 12), ("same", 1, 3, 5, 5)])
+def test_conv2d_transpose_has_keras_2s_sizes_names_and_is_the_adjoint_of_conv2d(padding, strides, kernel, size,
+                                                                               expected):
+    """The transposed convolution of a decoder: kernel `(k, k, filters, in_channels)` under `conv2d_transpose/`,
+    output `in * stride` ('same') or `in * stride + max(k - stride, 0)` ('valid'), as TF1's; and it is the adjoint
+    of conv2d with that kernel: <conv2d_transpose(x), y> == <x, conv2d(y)>."""
+    rng = np.random.RandomState(0)
+    with tf.Graph().as_default():
+        x = tf.constant(rng.uniform(-1, 1, (2, size, size, 3)).astype(np.float32))
+        up = layers.conv2d_transpose(x, 4, kernel, strides=strides, padding=padding, use_bias=False)
+        assert up.shape.as_list() == [2, expected, expected, 4]
+        kernel_variable, = tf1.global_variables()
+        assert kernel_variable.op.name == "conv2d_transpose/kernel"
+        assert kernel_variable.shape.as_list() == [kernel, kernel, 4, 3]
+        y = tf.constant(rng.uniform(-1, 1, (2, expected, expected, 4)).astype(np.float32))
+        down = tf.nn.conv2d(y, kernel_variable, strides=strides, padding=padding.upper())
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            up_value, down_value, x_value, y_value = session.run([up, down, x, y])
+    assert down_value.shape == x_value.shape
+    assert np.sum(up_value * y_value) == pytest.approx(np.sum(x_value * down_value), rel=1e-4)

@@ -132,6 +132,12 @@ def keras_dense_features_model_fn(real):
     assert not any(name.startswith("numeric_only") for name in real["weights"])  # no variables of its own
 
 
+def tf1_conv_autoencoder(real):
+    assert real["evaluated"]["global_step"] == 10
+    assert real["shapes"]["conv2d_transpose/kernel"] == [3, 3, 3, 4]  # (kernel, filters, in_channels)
+    assert real["shapes"]["conv2d_transpose_1/kernel"] == [2, 2, 2, 4]
+
+
 def keras_metrics(real):
     assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
     assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
@@ -149,7 +155,7 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
           train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
-          keras_dense_features_model_fn]
+          keras_dense_features_model_fn, tf1_conv_autoencoder]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).

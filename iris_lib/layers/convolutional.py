@@ -1,8 +1,12 @@
-"""`tf.layers` convolutions for graph mode: `Conv1D`, `Conv2D`, `Conv3D` and `conv1d`, `conv2d`, `conv3d`.
+"""`tf.layers` convolutions for graph mode: `Conv1D`, `Conv2D`, `Conv3D`, `Conv2DTranspose` and `conv1d`, `conv2d`,
+`conv3d`, `conv2d_transpose`.
 
 Mirrors TensorFlow 1's `tensorflow/python/layers/convolutional.py`: kernel `conv2d/kernel` of shape
 `kernel_size + (in_channels, filters)` (Glorot-uniform by default), bias `conv2d/bias` (zeros),
 `padding` 'valid'/'same', `strides`, `dilation_rate`, `data_format` 'channels_last'/'channels_first'.
+The transposed convolution (a decoder's or a GAN generator's upsampling) has its kernel
+`conv2d_transpose/kernel` of shape `kernel_size + (filters, in_channels)` and Keras 2's output size: `in * stride`
+with 'same', `in * stride + max(kernel - stride, 0)` with 'valid'.
 """
 from __future__ import annotations
 
@@ -44,6 +48,9 @@ class _Conv(Layer):
         self.kernel_constraint, self.bias_constraint = kernel_constraint, bias_constraint
         self.kernel = self.bias = None
 
+    def _kernel_shape(self, channels: int) -> list:
+        return [*self.kernel_size, channels, self.filters]
+
     def _channel_axis(self) -> int:
         return -1 if self.data_format == "channels_last" else 1
 
@@ -56,7 +63,7 @@ class _Conv(Layer):
         if channels is None:
             raise ValueError(f"{what}: the channel dimension of the inputs must be known, got shape {input_shape} "
                              f"with data_format={self.data_format!r}")
-        self.kernel = self.add_weight("kernel", [*self.kernel_size, channels, self.filters],
+        self.kernel = self.add_weight("kernel", self._kernel_shape(channels),
                                       initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
                                       constraint=self.kernel_constraint)
         if self.use_bias:
@@ -96,6 +103,51 @@ class Conv3D(_Conv):
     rank, _base_name = 3, "conv3d"
 
 
+class Conv2DTranspose(Conv2D):
+    """2-D transposed convolution ("deconvolution"): `[batch, height, width, channels]` grown by `strides`."""
+
+    _base_name = "conv2d_transpose"
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding: str = "valid",
+                 data_format: str = "channels_last", activation=None, use_bias: bool = True, kernel_initializer=None,
+                 bias_initializer=v1.zeros_initializer(), kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, trainable: bool = True,
+                 name=None, **kwargs):
+        super().__init__(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                         activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                         kernel_constraint=kernel_constraint, bias_constraint=bias_constraint, trainable=trainable,
+                         name=name, **kwargs)
+
+    def _kernel_shape(self, channels: int) -> list:
+        return [*self.kernel_size, self.filters, channels]
+
+    def _output_size(self, size, kernel, stride):
+        """Keras 2's `deconv_output_length` (no output_padding, no dilation)."""
+        if self.padding == "SAME":
+            return size * stride
+        return size * stride + max(kernel - stride, 0)
+
+    def call(self, inputs):
+        check_rank(inputs, 4, self._base_name, "batch, height, width, channels")
+        first = self.data_format == "channels_first"
+        shape = tf.shape(inputs)
+        static = inputs.shape.as_list()
+        h_axis, w_axis = (2, 3) if first else (1, 2)
+        sizes = [self._output_size(static[axis] if static[axis] is not None else shape[axis], kernel, stride)
+                 for axis, kernel, stride in zip((h_axis, w_axis), self.kernel_size, self.strides)]
+        output_shape = [shape[0], self.filters, *sizes] if first else [shape[0], *sizes, self.filters]
+        strides = [1, 1, *self.strides] if first else [1, *self.strides, 1]
+        outputs = v1.nn.conv2d_transpose(inputs, self.kernel, tf.stack(output_shape), strides=strides,
+                                         padding=self.padding, data_format="NCHW" if first else "NHWC")
+        known = [s if isinstance(s, int) else None for s in sizes]
+        outputs.set_shape([static[0], self.filters, *known] if first else [static[0], *known, self.filters])
+        if self.use_bias:
+            outputs = tf.nn.bias_add(outputs, self.bias, data_format="NCHW" if first else "NHWC")
+        return self.activation(outputs) if self.activation is not None else outputs
+
+
 def _functional(cls):
     def conv(inputs, filters, kernel_size, strides=1, padding="valid", data_format="channels_last",
              dilation_rate=1, activation=None, use_bias=True, kernel_initializer=None,
@@ -118,3 +170,17 @@ def _functional(cls):
 conv1d = _functional(Conv1D)
 conv2d = _functional(Conv2D)
 conv3d = _functional(Conv3D)
+
+
+def conv2d_transpose(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_format="channels_last",
+                     activation=None, use_bias=True, kernel_initializer=None, bias_initializer=v1.zeros_initializer(),
+                     kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None, kernel_constraint=None,
+                     bias_constraint=None, trainable=True, name=None, reuse=None):
+    """Functional `Conv2DTranspose`: variables `<name or conv2d_transpose_N>/kernel` and `/bias`."""
+    layer = Conv2DTranspose(filters, kernel_size, strides=strides, padding=padding, data_format=data_format,
+                            activation=activation, use_bias=use_bias, kernel_initializer=kernel_initializer,
+                            bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
+                            bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
+                            kernel_constraint=kernel_constraint, bias_constraint=bias_constraint,
+                            trainable=trainable, name=name, _scope=name, _reuse=reuse)
+    return layer(inputs)
