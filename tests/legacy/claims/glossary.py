@@ -123,7 +123,9 @@ CLAIMS = [
                 "files\n(`events.out.tfevents.*`) store them",
           says="The model_fn's tf.summary.scalar('accuracy', ...) is stored, tagged 'accuracy' with a global step, "
                "in model_dir's events.out.tfevents.* file.",
-          shows=("accuracy_summary_steps",),
+          # The real engine's steps vary from run to run ([1, 11, 21, 31] or [1, 10, 20, 21, 30, 40]): the page
+          # shows the check, not the list.
+          shows=("accuracy_summaries_at_steps_up_to_40",),
           holds=lambda f: len(f["accuracy_summary_steps"]) >= 2 and f["accuracy_summary_steps"][-1] <= 40),
     Claim("glossary-update-op-per-batch", PAGE,
           quote="`evaluate` runs the update op once per batch; a training\nsummary of it is a running value over "
@@ -131,7 +133,7 @@ CLAIMS = [
           says="evaluate() runs a metric's update op once per batch (5 for 30 flowers in batches of 7); in "
                "training, a summary of the update op runs it only when a summary is written, so it counts those "
                "batches: 1, 2, 3, ...",
-          shows=("eval_update_runs", "train_summary_of_update"),
+          shows=("eval_update_runs", "train_summary_counts_1_2_3"),  # its length varies on the real engine
           holds=lambda f: f["eval_update_runs"] == 5
           and f["train_summary_of_update"] == list(range(1, len(f["train_summary_of_update"]) + 1))
           and 2 <= len(f["train_summary_of_update"]) < 30),
@@ -313,7 +315,7 @@ def facts(tf, workdir):
     tf.estimator.Estimator(params_model_fn, model_dir=str(workdir / "params"), config=config, params=given).train(
         lambda: train_input_fn(tf, train_x, train_y), steps=1)
 
-    return {
+    out = {
         "checkpoint_file_kinds": kinds,
         "checkpoint_file_lists_newest": f'model_checkpoint_path: "model.ckpt-{newest}"' in checkpoint_text,
         "checkpoint_holds": {"kernel": "dense/kernel" in variables, "bias": "dense/bias" in variables,
@@ -351,6 +353,10 @@ def facts(tf, workdir):
         "eval_update_runs": int(metrics["update_runs"]),
         "train_summary_of_update": [int(v) for s, tag, v in events if tag == "update_count" and s <= 20],
     }
+    steps, counts = out["accuracy_summary_steps"], out["train_summary_of_update"]
+    out["accuracy_summaries_at_steps_up_to_40"] = len(steps) >= 2 and steps[-1] <= 40
+    out["train_summary_counts_1_2_3"] = counts == list(range(1, len(counts) + 1)) and 2 <= len(counts) < 30
+    return out
 
 
 def numeric_columns_(tf):
