@@ -134,9 +134,9 @@ class Estimator:
             if not any(summary.op.name == "loss" for summary in v1.get_collection(v1.GraphKeys.SUMMARIES)):
                 v1.summary.scalar("loss", spec.loss)
             hooked.begin()  # as MonitoredSession: before the graph is finalized, so hooks may add ops
-            scaffold = spec.scaffold
-            summary_op = scaffold.summary_op if scaffold is not None and scaffold.summary_op is not None else (
-                v1.summary.merge_all())
+            summary_op = getattr(spec.scaffold, "summary_op", None)
+            if summary_op is None:
+                summary_op = v1.summary.merge_all()
         init_op, local_init_op = self._finish_graph(built)
         os.makedirs(self.model_dir, exist_ok=True)
         with _session(built.graph, self._config.session_config) as session, built.graph.as_default():
@@ -338,14 +338,16 @@ class Estimator:
                 v1.add_to_collection(v1.GraphKeys.SAVERS, built.saver)
             # The Scaffold's own init ops and feed where the model_fn gave them (pretrained values fed through a
             # placeholder, a local variable set to a start value), as the real Scaffold.finalize took them.
-            given = (lambda name: getattr(scaffold, name)) if scaffold is not None else (lambda name: None)
-            init_op = given("init_op") if given("init_op") is not None else v1.global_variables_initializer()
+            init_op = getattr(scaffold, "init_op", None)
+            if init_op is None:
+                init_op = v1.global_variables_initializer()
             local_init_op = default_local_init_op = v1.group(v1.local_variables_initializer(),
                                                              v1.tables_initializer())
-            if given("local_init_op") is not None:  # evaluate's metrics came after it: the real one added theirs
-                local_init_op = given("local_init_op") if built.spec.mode != ModeKeys.EVAL else v1.group(
-                    given("local_init_op"), default_local_init_op)
-            built.init_feed_dict = given("init_feed_dict")
+            given_local = getattr(scaffold, "local_init_op", None)
+            if given_local is not None:  # evaluate's metrics came after it: the real one added theirs
+                local_init_op = given_local if built.spec.mode != ModeKeys.EVAL else v1.group(
+                    given_local, default_local_init_op)
+            built.init_feed_dict = getattr(scaffold, "init_feed_dict", None)
         built.graph.finalize()
         return init_op, local_init_op
 
@@ -628,12 +630,14 @@ _VALID_MODEL_FN_ARGS = {"features", "labels", "mode", "params", "self", "config"
 def _named_args(fn: Callable) -> set[str]:
     """The arguments a function can be called with by name (not *args, **kwargs), as the real fn_args: those a
     functools.partial binds are not the Estimator's to give (`partial(model_fn, learning_rate=0.1)`)."""
+    return set(_parameter_names(fn))
+
+
+def _parameter_names(fn: Callable) -> list[str]:
     if isinstance(fn, functools.partial):
-        names = [name for name, parameter in inspect.signature(fn.func).parameters.items()
-                 if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
-        return set(names[len(fn.args):]) & _named_args(fn.func) - set(fn.keywords)
-    return {name for name, parameter in inspect.signature(fn).parameters.items()
-            if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)}
+        return [name for name in _parameter_names(fn.func)[len(fn.args):] if name not in fn.keywords]
+    return [name for name, parameter in inspect.signature(fn).parameters.items()
+            if parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)]
 
 
 def _check_model_fn_args(model_fn: Callable, args: set[str], params) -> None:
