@@ -451,8 +451,38 @@ def test_forgetting_global_step_in_minimize_is_explained(tmp_path, iris, columns
         return EstimatorSpec(mode, loss=loss, train_op=train_op)
 
     estimator = Estimator(model_fn, model_dir=str(tmp_path), params={"feature_columns": columns})
-    with pytest.raises(RuntimeError, match="did not increase global_step"):
+    with pytest.raises(RuntimeError, match="did not increase global_step in 1000 runs in a row"):
         estimator.train(train_fn(iris), steps=10)
+    assert estimator.latest_checkpoint().endswith("model.ckpt-0")  # the start was saved, nothing else
+
+
+def test_a_step_that_moves_every_few_runs_trains_with_the_real_warnings(tmp_path, caplog):
+    """Gradient accumulation: gradients add up for 3 runs, the 3rd applies them and counts one step. The real
+    engine warned and trained on (train(steps=4) is 12 runs); so does ours, with one warning."""
+    x = np.arange(12, dtype=np.float32).reshape(12, 1) / 12
+
+    def model_fn(features, labels, mode):
+        weight = v1.get_variable("w", [1, 1], initializer=v1.zeros_initializer())
+        loss = v1.losses.mean_squared_error(labels, tf.matmul(features["x"], weight))
+        total = v1.get_variable("total", [1, 1], initializer=v1.zeros_initializer(), trainable=False)
+        runs = v1.get_variable("runs", [], tf.int64, initializer=v1.zeros_initializer(), trainable=False)
+        accumulate = total.assign_add(tf.gradients(loss, weight)[0])
+        with tf.control_dependencies([accumulate, runs.assign_add(1)]):
+            def apply():
+                step = v1.train.GradientDescentOptimizer(0.5).apply_gradients(
+                    [(total / 3, weight)], global_step=v1.train.get_global_step())
+                with tf.control_dependencies([step]):
+                    return tf.group(total.assign(tf.zeros_like(total)))
+            train_op = tf.cond(tf.equal(runs.read_value() % 3, 0), apply, tf.no_op)
+        return EstimatorSpec(mode, loss=loss, train_op=train_op)
+
+    estimator = Estimator(model_fn, model_dir=str(tmp_path))
+    batches = lambda: tf.data.Dataset.from_tensor_slices(({"x": x}, 2 * x)).batch(1)  # noqa: E731
+    with caplog.at_level(logging.WARNING):
+        estimator.train(batches, steps=4)
+    assert estimator.get_variable_value("global_step") == 4
+    assert estimator.get_variable_value("runs") == 12
+    assert [r.getMessage().startswith("It seems that global step") for r in caplog.records].count(True) == 1
 
 
 def test_model_fn_must_return_an_estimator_spec(tmp_path, iris):

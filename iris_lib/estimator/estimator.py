@@ -501,7 +501,8 @@ class Estimator:
         loss_value = None
         stop = False
         started = False  # SessionLog START written
-        reads_step = False  # a train_op that adds more than 1 to global_step: the step is read after each run
+        reads_step = False  # a train_op that adds other than 1 to global_step: the step is read after each run
+        watch = _GlobalStepWatch(first)
         try:
             while not stop and (last is None or step < last):
                 want_summary = next_summary is not None and step + 1 >= next_summary
@@ -524,11 +525,13 @@ class Estimator:
                         hooked.after_run(ran, hooked.chief + hooked.user)
                     raise nan_guard.nan_loss_error(loss_value, step, self.model_dir, self.latest_checkpoint())
                 if step == first + 1 and not reads_step:
-                    step = _check_global_step_increased(session, built, first)
+                    step = int(session.run(built.global_step))
                     reads_step = step != first + 1
+                    watch.after_run(step)
                     rate_step, rate_time = step, time.monotonic()  # as StepCounterHook: from the first step
                 elif reads_step:  # as the real StopAtStepHook, which read the global step
                     step = int(session.run(built.global_step))
+                    watch.after_run(step)
                 if own_checkpoints and _checkpoint_due(config, step - checkpoint_step,
                                                        time.monotonic() - checkpoint_time):
                     stop = self._save_checkpoint(session, built, step, hooked)
@@ -802,17 +805,36 @@ def _check_compatible(checkpoint: str, graph: tf.Graph, model_dir: str, saver=No
         )
 
 
-def _check_global_step_increased(session, built: _Built, before: int) -> int:
-    """The global step after the first run, which must have grown: by 1, or by more (two optimizers that each
-    count it, as in a GAN), which the real engine accepted too."""
-    actual = int(session.run(built.global_step))
-    if actual <= before:
-        raise RuntimeError(
-            f"The train_op did not increase global_step (still {actual}, expected {before + 1}). "
-            "Pass global_step=tf.train.get_global_step() to optimizer.minimize(...): the Estimator counts "
-            "steps, stops training and labels TensorBoard's x-axis with it."
-        )
-    return actual
+class _GlobalStepWatch:
+    """A train_op must move the global step, but not at every run: gradient accumulation applies (and counts)
+    once every N runs, and the real engine accepted that with a warning. So the first run that leaves it where
+    it was warns (once per train(); the real StepCounterHook said it five times), and only a step that has not
+    moved in `limit` runs in a row stops training: with a repeating input, a forgotten `global_step=` made the
+    real train() never end."""
+
+    limit = 1000
+
+    def __init__(self, step: int):
+        self.step, self.stalled, self.warned = step, 0, False
+
+    def after_run(self, step: int) -> None:
+        if step != self.step:
+            self.step, self.stalled = step, 0
+            return
+        self.stalled += 1
+        if not self.warned:
+            self.warned = True
+            logger.warning(
+                "It seems that global step (tf.train.get_global_step) has not been increased. Current value "
+                "(could be stable): %d vs previous value: %d. You could increase the global step by passing "
+                "tf.train.get_global_step() to Optimizer.apply_gradients or Optimizer.minimize.", step, step)
+        if self.stalled >= self.limit:
+            raise RuntimeError(
+                f"The train_op did not increase global_step in {self.limit} runs in a row (still {step}). "
+                "Pass global_step=tf.train.get_global_step() to optimizer.minimize(...): the Estimator counts "
+                "steps, stops training and labels TensorBoard's x-axis with it. (A train_op that moves it once "
+                f"every few runs, as gradient accumulation does, is fine up to {self.limit} runs.)"
+            )
 
 
 # The event writers: one per directory while in use, closed when no longer used (summary_writers).
