@@ -294,3 +294,154 @@ def test_conv2d_transpose_has_keras_2s_sizes_names_and_is_the_adjoint_of_conv2d(
             up_value, down_value, x_value, y_value = session.run([up, down, x, y])
     assert down_value.shape == x_value.shape
     assert np.sum(up_value * y_value) == pytest.approx(np.sum(x_value * down_value), rel=1e-4)
+
+
+def numpy_separable_conv2d(x, depthwise, pointwise, bias, strides, padding):
+    """Separable convolution the long way: each input channel filtered by its own `depth_multiplier` kernels
+    (output channel `c * depth_multiplier + m`), then a 1x1 convolution; padding as TF pads ('same': the extra
+    row or column at the bottom and right)."""
+    (kh, kw, channels, multiplier), (sh, sw) = depthwise.shape, strides
+    if padding == "same":
+        out_h, out_w = -(-x.shape[1] // sh), -(-x.shape[2] // sw)
+        pad_h = max((out_h - 1) * sh + kh - x.shape[1], 0)
+        pad_w = max((out_w - 1) * sw + kw - x.shape[2], 0)
+        x = np.pad(x, [(0, 0), (pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)])
+    out_h, out_w = (x.shape[1] - kh) // sh + 1, (x.shape[2] - kw) // sw + 1
+    depth = np.zeros((x.shape[0], out_h, out_w, channels * multiplier))
+    for i in range(out_h):
+        for j in range(out_w):
+            patch = x[:, i * sh:i * sh + kh, j * sw:j * sw + kw, :]  # (batch, kh, kw, channels)
+            depth[:, i, j] = np.einsum("bhwc,hwcm->bcm", patch, depthwise).reshape(x.shape[0], -1)
+    return depth @ pointwise.reshape(channels * multiplier, -1) + bias
+
+
+def test_the_separable_and_3d_transposed_convolutions_are_in_the_tf1_namespace():
+    """TF1's Xception/MobileNet blocks and 3-D decoders: every `tf.layers` name TF 2.15 had, but its InputSpec."""
+    for name in ("separable_conv1d", "separable_conv2d", "SeparableConv1D", "SeparableConv2D", "conv3d_transpose",
+                 "Conv3DTranspose"):
+        assert name in layers.__all__ and getattr(tf1.layers, name) is getattr(layers, name)
+
+
+@pytest.mark.parametrize("padding, strides, multiplier, size, expected", [
+    ("same", 2, 2, 7, 4), ("valid", 1, 1, 6, 4), ("valid", 2, 3, 7, 3), ("same", 1, 2, 5, 5)])
+def test_separable_conv2d_has_tf1s_names_and_shapes_and_is_depthwise_then_pointwise(padding, strides, multiplier,
+                                                                                    size, expected):
+    """`separable_conv2d/depthwise_kernel` (k, k, in, depth_multiplier), `/pointwise_kernel` (1, 1, in * dm,
+    filters), `/bias`; the output is each channel filtered alone, then mixed by a 1x1 convolution."""
+    rng = np.random.RandomState(0)
+    inputs = rng.uniform(-1, 1, (2, size, size, 3)).astype(np.float32)
+    with tf.Graph().as_default():
+        out = layers.separable_conv2d(tf.constant(inputs), 4, 3, strides=strides, padding=padding,
+                                      depth_multiplier=multiplier, bias_initializer=tf1.random_uniform_initializer())
+        assert out.shape.as_list() == [2, expected, expected, 4]
+        assert [(v.op.name, v.shape.as_list()) for v in tf1.global_variables()] == [
+            ("separable_conv2d/depthwise_kernel", [3, 3, 3, multiplier]),
+            ("separable_conv2d/pointwise_kernel", [1, 1, 3 * multiplier, 4]), ("separable_conv2d/bias", [4])]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            value, (depthwise, pointwise, bias) = session.run([out, tf1.global_variables()])
+    np.testing.assert_allclose(value, numpy_separable_conv2d(inputs, depthwise, pointwise, bias, (strides, strides),
+                                                             padding), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("padding, strides, expected", [("same", 2, 6), ("valid", 1, 9), ("valid", 3, 3)])
+def test_separable_conv1d_is_the_2d_one_on_a_single_row(padding, strides, expected):
+    """Keras 2 (and so TF1) computed the 1-D separable convolution as the 2-D one on inputs of height 1:
+    kernels `(k, in, dm)` and `(1, in * dm, filters)` under `separable_conv1d/`."""
+    rng = np.random.RandomState(1)
+    inputs = rng.uniform(-1, 1, (2, 11, 3)).astype(np.float32)
+    with tf.Graph().as_default():
+        out = layers.separable_conv1d(tf.constant(inputs), 5, 3, strides=strides, padding=padding,
+                                      depth_multiplier=2, activation=tf.nn.relu)
+        assert out.shape.as_list() == [2, expected, 5]
+        assert [(v.op.name, v.shape.as_list()) for v in tf1.global_variables()] == [
+            ("separable_conv1d/depthwise_kernel", [3, 3, 2]), ("separable_conv1d/pointwise_kernel", [1, 6, 5]),
+            ("separable_conv1d/bias", [5])]
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            value, (depthwise, pointwise, bias) = session.run([out, tf1.global_variables()])
+    expected_value = numpy_separable_conv2d(inputs[:, None], depthwise[None], pointwise[None], bias, (1, strides),
+                                            padding)[:, 0]
+    np.testing.assert_allclose(value, np.maximum(expected_value, 0), rtol=1e-5, atol=1e-5)
+
+
+def test_separable_conv_dilation_data_format_regularizers_and_reuse_as_in_tf1():
+    with tf.Graph().as_default():
+        x = tf1.placeholder(tf.float32, [None, 9, 9, 3])
+        assert layers.separable_conv2d(x, 4, 3, dilation_rate=2).shape.as_list() == [None, 5, 5, 4]
+        channels_first = layers.SeparableConv2D(6, 3, strides=2, padding="same", data_format="channels_first")
+        assert channels_first(tf1.placeholder(tf.float32, [None, 3, 9, 9])).shape.as_list() == [None, 6, 5, 5]
+        assert channels_first.depthwise_kernel.shape == (3, 3, 3, 1)
+        square = lambda w: tf.reduce_sum(tf.square(w))  # noqa: E731
+        layer = layers.SeparableConv1D(2, 3, name="block", depthwise_regularizer=square, pointwise_regularizer=square,
+                                       depthwise_initializer=tf1.ones_initializer(),
+                                       pointwise_initializer=tf1.ones_initializer())
+        layer(tf.ones([1, 5, 2]))
+        layer(tf.ones([1, 5, 2]))  # the same variables, no second loss
+        layers.separable_conv1d(tf.ones([1, 5, 2]), 2, 3, name="block", reuse=True)
+        assert names(layer.weights) == ["block/depthwise_kernel", "block/pointwise_kernel", "block/bias"]
+        assert len([v for v in tf1.global_variables() if v.op.name.startswith("block/")]) == 3
+        losses = tf1.get_collection(tf1.GraphKeys.REGULARIZATION_LOSSES)
+        assert losses == layer.losses and len(losses) == 2
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            assert session.run(losses) == [6.0, 4.0]  # 3 * 2 * 1 ones, then 1 * 2 * 2
+
+
+@pytest.mark.parametrize("padding, strides, kernel, size, expected", [
+    ("same", 2, 3, 3, 6), ("valid", 2, 3, 3, 7), ("valid", 3, 2, 2, 6), ("same", 1, 2, 3, 3)])
+def test_conv3d_transpose_has_keras_2s_sizes_names_and_is_the_adjoint_of_conv3d(padding, strides, kernel, size,
+                                                                               expected):
+    """The 3-D decoder's upsampling: kernel `(k, k, k, filters, in_channels)` under `conv3d_transpose/`, Keras 2's
+    output sizes, and <conv3d_transpose(x), y> == <x, conv3d(y)> with that kernel."""
+    rng = np.random.RandomState(2)
+    with tf.Graph().as_default():
+        x = tf.constant(rng.uniform(-1, 1, (2, size, size + 1, size, 3)).astype(np.float32))
+        up = layers.conv3d_transpose(x, 2, kernel, strides=strides, padding=padding, use_bias=False)
+        assert up.shape.as_list() == [2, expected, expected + strides, expected, 2]  # one more input row: + stride
+        kernel_variable, = tf1.global_variables()
+        assert kernel_variable.op.name == "conv3d_transpose/kernel"
+        assert kernel_variable.shape.as_list() == [kernel, kernel, kernel, 2, 3]
+        y = tf.constant(rng.uniform(-1, 1, up.shape.as_list()).astype(np.float32))
+        down = tf.nn.conv3d(y, kernel_variable, strides=[1, strides, strides, strides, 1], padding=padding.upper())
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            up_value, down_value, x_value, y_value = session.run([up, down, x, y])
+    assert down_value.shape == x_value.shape
+    assert np.sum(up_value * y_value) == pytest.approx(np.sum(x_value * down_value), rel=1e-4)
+
+
+def test_conv3d_transpose_adds_its_bias_and_knows_a_dynamic_batch_and_channels_first():
+    with tf.Graph().as_default():
+        volumes = tf1.placeholder(tf.float32, [None, None, 4, 5, 2])
+        dynamic = layers.conv3d_transpose(volumes, 4, 3, strides=2, padding="same",
+                                          bias_initializer=tf1.ones_initializer(),
+                                          kernel_initializer=tf1.zeros_initializer())
+        assert dynamic.shape.as_list() == [None, None, 8, 10, 4]
+        first = layers.Conv3DTranspose(4, 3, strides=2, data_format="channels_first")
+        assert first(tf1.placeholder(tf.float32, [None, 3, 4, 5, 2])).shape.as_list() == [None, 4, 9, 11, 5]
+        assert first.kernel.shape == (3, 3, 3, 4, 3) and names(first.weights)[0] == "conv3d_transpose_1/kernel"
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            value = session.run(dynamic, {volumes: np.zeros((1, 2, 4, 5, 2))})
+    assert value.shape == (1, 4, 8, 10, 4) and (value == 1).all()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: layers.separable_conv2d(tf.ones([1, 8, 8, 3]), 4, 3, depth_multiplier=0),
+     "depth_multiplier must be a positive whole number"),
+    (lambda: layers.separable_conv2d(tf.ones([1, 8, 3]), 4, 3), "must have rank 4"),
+    (lambda: layers.separable_conv1d(tf.ones([1, 8, 8, 3]), 4, 3), "must have rank 3"),
+    (lambda: layers.separable_conv2d(tf.ones([1, 8, 8, 3]), 4, 3, strides=2, dilation_rate=2),
+     "strides > 1 together with dilation_rate > 1"),
+    (lambda: layers.conv3d_transpose(tf.ones([1, 4, 4, 3]), 2, 3), "must have rank 5"),
+    (lambda: layers.conv3d_transpose(tf.ones([1, 4, 4, 4, 3]), 2, (3, 3)),
+     "kernel_size must be an int or a tuple of 3"),
+    (lambda: layers.SeparableConv2D(3, 3, depthwise_initialiser=None), "unexpected keyword arguments"),
+    (lambda: layers.separable_conv2d(tf.ones([1, 8, 8, 3]), 3, 3, kernel_initializer=None),  # as TF1's: two kernels
+     "unexpected keyword argument 'kernel_initializer'"),
+])
+def test_separable_and_3d_transposed_bad_arguments_say_what_is_wrong(build, message):
+    with tf.Graph().as_default():
+        with pytest.raises((ValueError, TypeError), match=message):
+            build()

@@ -138,6 +138,21 @@ def tf1_conv_autoencoder(real):
     assert real["shapes"]["conv2d_transpose_1/kernel"] == [2, 2, 2, 4]
 
 
+def tf1_gradient_accumulation(real):
+    assert real["first train"] == {"global_step": 5, "runs": 20} and real["runs after the second"] == 28
+    assert real["checkpoints"] == [0, 2, 4, 5, 7] and real["warned"]  # every 2 steps, the last and the restored
+    assert real["evaluated"]["global_step"] == 7 and real["evaluated"]["accuracy"] > 0.8
+
+
+def tf1_separable_cnn(real):
+    assert real["evaluated"]["global_step"] == 12 and real["evaluated"]["accuracy"] > 0.4
+    assert real["shapes"]["separable_conv2d/depthwise_kernel"] == [3, 3, 8, 2]  # (k, k, in, depth_multiplier)
+    assert real["shapes"]["separable_conv2d/pointwise_kernel"] == [1, 1, 16, 16]  # (1, 1, in * dm, filters)
+    assert real["shapes"]["separable_conv1d/pointwise_kernel"] == [1, 4, 6]
+    assert real["shapes"]["conv3d_transpose/kernel"] == [3, 3, 3, 4, 16]  # (d, h, w, filters, in_channels)
+    assert len(real["predictions"][0]["decoded"]) == 2
+
+
 def keras_metrics(real):
     assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
     assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
@@ -155,7 +170,8 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           tfrecord_export, float_steps_string_activations, linear_ftrl_numpy_pandas,
           train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
-          keras_dense_features_model_fn, tf1_conv_autoencoder]
+          keras_dense_features_model_fn, tf1_conv_autoencoder, tf1_gradient_accumulation,
+          tf1_separable_cnn]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).

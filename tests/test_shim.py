@@ -104,8 +104,8 @@ def test_a_missing_real_name_says_what_to_use_instead(name, advice):
 
 def test_missing_experimental_and_layers_names_are_explained_too():
     with pytest.raises(MissingFromIrisLib,
-                       match="iris_lib's tf.layers has no 'conv3d_transpose' \\(the real one had it\\)"):
-        iris_lib.tf1.layers.conv3d_transpose
+                       match="iris_lib's tf.layers has no 'InputSpec' \\(the real one had it\\)"):
+        iris_lib.tf1.layers.InputSpec
     assert iris_lib.tf1.layers.dense.__module__.startswith("iris_lib.layers")
 
 

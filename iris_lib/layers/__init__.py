@@ -9,17 +9,20 @@ TF1's `tensorflow/python/layers/`:
 | --- | --- |
 | `base.py` | `Layer`: variable scope, variables, losses and updates of one layer |
 | `core.py` | `Dense`, `Dropout`, `Flatten` |
-| `convolutional.py` | `Conv1D`, `Conv2D`, `Conv3D`, `Conv2DTranspose` |
+| `convolutional.py` | `Conv1D`, `Conv2D`, `Conv3D`, `SeparableConv1D/2D`, `Conv2DTranspose`, `Conv3DTranspose` |
 | `pooling.py` | `MaxPooling1D/2D/3D`, `AveragePooling1D/2D/3D` |
 | `normalization.py` | `BatchNormalization` |
+| `rnn_cell.py` | `tf.nn.rnn_cell`: `LSTMCell`, `GRUCell`, `MultiRNNCell`, `DropoutWrapper`, ... (not in `__all__`) |
 
-Each class has its functional twin (`dense`, `conv2d`, `max_pooling2d`, `batch_normalization`, ...).
+Each class has its functional twin (`dense`, `conv2d`, `separable_conv2d`, `max_pooling2d`,
+`batch_normalization`, ...).
 `__all__` lists exactly the TF1 names iris_lib provides.
 """
 from iris_lib import quiet  # noqa: F401  (silences TensorFlow's start-up lines before it is imported)
 from iris_lib.layers.base import Layer
-from iris_lib.layers.convolutional import (Conv1D, Conv2D, Conv2DTranspose, Conv3D, conv1d, conv2d,
-                                           conv2d_transpose, conv3d)
+from iris_lib.layers.convolutional import (Conv1D, Conv2D, Conv2DTranspose, Conv3D, Conv3DTranspose,
+                                           SeparableConv1D, SeparableConv2D, conv1d, conv2d, conv2d_transpose,
+                                           conv3d, conv3d_transpose, separable_conv1d, separable_conv2d)
 from iris_lib.layers.core import Dense, Dropout, Flatten, dense, dropout, flatten
 from iris_lib.layers.normalization import BatchNormalization, batch_normalization
 from iris_lib.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, MaxPooling1D,
@@ -33,10 +36,11 @@ AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePoo
 
 __all__ = [
     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
-    "BatchNormalization", "Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Convolution1D", "Convolution2D",
-    "Convolution3D",
+    "BatchNormalization", "Conv1D", "Conv2D", "Conv2DTranspose", "Conv3D", "Conv3DTranspose", "Convolution1D",
+    "Convolution2D", "Convolution3D",
     "Dense", "Dropout", "Flatten", "Layer", "MaxPool1D", "MaxPool2D", "MaxPool3D", "MaxPooling1D",
-    "MaxPooling2D", "MaxPooling3D",
+    "MaxPooling2D", "MaxPooling3D", "SeparableConv1D", "SeparableConv2D",
     "average_pooling1d", "average_pooling2d", "average_pooling3d", "batch_normalization", "conv1d", "conv2d",
-    "conv2d_transpose", "conv3d", "dense", "dropout", "flatten", "max_pooling1d", "max_pooling2d", "max_pooling3d",
+    "conv2d_transpose", "conv3d", "conv3d_transpose", "dense", "dropout", "flatten", "max_pooling1d", "max_pooling2d",
+    "max_pooling3d", "separable_conv1d", "separable_conv2d",
 ]
