@@ -1,8 +1,9 @@
 """`import iris_lib.tf1 as tf`: TensorFlow 1 as the guide knew it, on current TensorFlow.
 
-Everything is `tf.compat.v1` except the two pieces TensorFlow no longer has: `tf.estimator` (our engine,
-the TF1 classes: `tf.estimator.DNNClassifier` is the V1 DNNClassifier, as in `tf.compat.v1.estimator`) and
-`tf.layers` (ours, with TF1's variable names). With this import the guide's code runs unchanged. Both are
+Everything is `tf.compat.v1` except the pieces TensorFlow no longer has: `tf.estimator` (our engine,
+the TF1 classes: `tf.estimator.DNNClassifier` is the V1 DNNClassifier, as in `tf.compat.v1.estimator`),
+`tf.layers` (ours, with TF1's variable names) and `tf.nn.rnn_cell` (ours, `iris_lib.layers.rnn_cell`; the rest
+of `tf.nn`, `dynamic_rnn` included, is TensorFlow's). With this import the guide's code runs unchanged. They are
 module objects; a name the real ones had and iris_lib lacks fails with an AttributeError saying what to use
 instead (`iris_lib.estimator.api`). TF2-era programs (`import tensorflow as tf`) use
 `import iris_lib.estimator_shim` instead.
@@ -15,6 +16,7 @@ import types as _types
 import tensorflow as _tf
 
 from iris_lib import layers as _layers
+from iris_lib.layers import rnn_cell as _rnn_cell
 from iris_lib.estimator import api as _api
 
 _v1 = _tf.compat.v1
@@ -32,6 +34,11 @@ layers = _api.Namespace("tf.layers", {name: ["iris_lib.layers"] for name in _lay
                         "iris_lib's tf.layers: TF1's graph-mode layers with TF1 variable names (iris_lib.layers).")
 
 
+rnn_cell = _api.Namespace("tf.nn.rnn_cell", {name: ["iris_lib.layers.rnn_cell"] for name in _rnn_cell.__all__},
+                          _rnn_cell.__all__, "iris_lib's tf.nn.rnn_cell: TF1's RNN cells with TF1 variable names "
+                          "(iris_lib.layers.rnn_cell), for tf.nn.dynamic_rnn and its kin.")
+
+
 class _Redirect(_types.ModuleType):
     """A TensorFlow module with some attributes replaced (`estimator`, `v1`...); the rest is TensorFlow's."""
 
@@ -47,6 +54,9 @@ class _Redirect(_types.ModuleType):
         return sorted(set(dir(self._base)) | set(self.__dict__) - {"_base"})
 
 
+# TF 2.21's tf.compat.v1.nn.rnn_cell refuses to load under Keras 3; dynamic_rnn and the rest take our cells.
+nn = _Redirect("iris_lib.tf1.nn", _v1.nn, rnn_cell=rnn_cell)
+
 # A TF1 program also reaches the Estimator as `tf.compat.v1.estimator` (or `tf.compat.v2.estimator`).
 compat = _Redirect("iris_lib.tf1.compat", _v1.compat, v1=_sys.modules[__name__],
                    v2=_Redirect("iris_lib.tf1.compat.v2", _tf.compat.v2, estimator=_api.ESTIMATOR_V2))
@@ -57,4 +67,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(dir(_v1)) | {"estimator", "layers", "compat"})
+    return sorted(set(dir(_v1)) | {"estimator", "layers", "nn", "compat"})

@@ -249,3 +249,61 @@ def test_a_model_fn_of_ones_own_from_the_logit_fn_builders_trains_and_names_as_t
     assert estimator.get_variable_value("hiddenlayer_1/kernel").shape == (4, 3)
     assert not np.all(estimator.get_variable_value("hiddenlayer_0/batchnorm_0/moving_mean") == 0)
     assert estimator.get_variable_value("global_step") == 3
+
+
+def _shared_columns(dimension=8):
+    """TF2's shared embeddings of two vocabulary columns; TF2 makes them only outside eager execution."""
+    first = fc.categorical_column_with_vocabulary_list("first", ["a", "b", "c"])
+    second = fc.categorical_column_with_vocabulary_list("second", ["p", "q", "r"])
+    with tf.Graph().as_default():
+        return fc.shared_embeddings([first, second], dimension=dimension)
+
+
+def test_v2_input_layer_looks_both_shared_columns_up_in_one_table():
+    columns = _shared_columns()
+    with tf.Graph().as_default():
+        features = {"first": tf.constant(["a", "b", "c"]), "second": tf.constant(["p", "q", "r"])}  # same ids
+        with v1.variable_scope("dnn"):
+            net = canned.dnn.input_layer_v2(features, columns)
+        tables = v1.global_variables()
+        with v1.Session() as session:
+            session.run([v1.global_variables_initializer(), v1.tables_initializer()])
+            out, table = session.run([net, tables[0]])
+    assert [v.name for v in tables] == ["first_second_shared_embedding:0"]  # at the root, as the real one's
+    assert table.shape == (3, 8)
+    np.testing.assert_array_equal(out[:, :8], table)  # first_shared_embedding: one id a row, mean = that row
+    np.testing.assert_array_equal(out[:, 8:], table)  # second_shared_embedding: the same rows of the same table
+    assert np.abs(table).max() <= 2 / np.sqrt(8)  # truncated normal of stddev 1/sqrt(dimension)
+
+
+def test_v2_dnn_classifier_trains_with_shared_embeddings_and_leaves_their_table_as_the_real_one(tmp_path):
+    columns = _shared_columns() + [fc.numeric_column("x")]
+    features = {"first": np.array(["a", "b", "c", "a"]), "second": np.array(["p", "q", "r", "z"]),
+                "x": np.array([0.1, -0.2, 0.3, 0.5], np.float32)}
+
+    def train_input_fn():
+        return tf.data.Dataset.from_tensor_slices((features, np.array([0, 1, 1, 0]))).repeat().batch(4)
+
+    estimator = canned.DNNClassifierV2([4], columns, model_dir=str(tmp_path), config=config())
+    estimator.train(train_input_fn, steps=1)
+    before = {n: estimator.get_variable_value(n) for n in estimator.get_variable_names()}
+    estimator.train(train_input_fn, steps=3)
+    weights = [n for n in estimator.get_variable_names() if not n.startswith("training/")]
+    assert weights == ["dnn/hiddenlayer_0/bias", "dnn/hiddenlayer_0/kernel", "dnn/logits/bias", "dnn/logits/kernel",
+                       "first_second_shared_embedding", "global_step"]
+    assert estimator.get_variable_value("dnn/hiddenlayer_0/kernel").shape == (8 + 8 + 1, 4)
+    assert estimator.get_variable_value("first_second_shared_embedding").shape == (3, 8)
+    # The real V2 Estimators' Keras model did not track the table: no slot, never updated (tensorflow#47037).
+    assert not [n for n in estimator.get_variable_names() if n.startswith("training/") and "shared" in n]
+    np.testing.assert_array_equal(estimator.get_variable_value("first_second_shared_embedding"),
+                                  before["first_second_shared_embedding"])
+    assert not np.array_equal(estimator.get_variable_value("dnn/hiddenlayer_0/kernel"),
+                              before["dnn/hiddenlayer_0/kernel"])
+    assert estimator.evaluate(train_input_fn, steps=1)["global_step"] == 4
+
+
+def test_v1_dnn_classifier_refuses_tf2s_shared_embeddings_as_the_real_one(tmp_path):
+    estimator = canned.DNNClassifier([4], _shared_columns(), model_dir=str(tmp_path), config=config())
+    with pytest.raises(ValueError, match="SharedEmbeddingColumns are not supported in `linear_model` or `input_layer`"):
+        estimator.train(lambda: ({"first": tf.constant(["a"]), "second": tf.constant(["p"])}, tf.constant([1])),
+                        steps=1)

@@ -153,6 +153,40 @@ def tf1_separable_cnn(real):
     assert len(real["predictions"][0]["decoded"]) == 2
 
 
+def eval_metric_summaries(real):
+    tags = [(tag, kind) for _, tag, kind, _, _ in real["eval events"]]
+    assert tags == [("batches", "simple_value"), ("checkpoint_path", "tensor"), ("loss", "simple_value"),
+                    ("per_output_error", "tensor"), ("weight_summaries/0", "simple_value"),
+                    ("weight_summaries/1", "histo")]
+    assert real["returned"]["summary string"] == "bytes" and len(real["returned"]["per_output_error"]) == 3
+
+
+def tf1_lstm_text_classifier(real):
+    assert real["evaluated"]["global_step"] == 12 and real["evaluated"]["accuracy"] > 0.4
+    shapes = real["shapes"]
+    assert shapes["embeddings"] == [20, 6]
+    assert shapes["rnn/multi_rnn_cell/cell_0/lstm_cell/kernel"] == [14, 32]  # [embedding + units, 4 gates]
+    assert shapes["rnn/multi_rnn_cell/cell_1/lstm_cell/kernel"] == [16, 32]
+    assert shapes["bidirectional_rnn/fw/gru_cell/gates/kernel"] == [11, 10]
+    assert shapes["bidirectional_rnn/bw/gru_cell/candidate/bias"] == [5]
+    assert not any("dropout" in name for name in shapes)  # DropoutWrapper adds no variable scope
+    assert len(real["classes"]) == 24 and len(set(real["classes"])) > 1
+
+
+def tf2_shared_embeddings_wide_deep(real):
+    tables = {"education_spouse_education_shared_embedding": [4, 8],
+              "occupation_previous_occupation_shared_embedding": [10, 4]}
+    for model in real.values():
+        assert model["metrics"]["global_step"] == 20
+        # one table a pair, at the root, no per-column embedding
+        assert {n: s for n, s in model["weights"].items() if "embedding" in n} == tables
+        assert model["weights"]["dnn/hiddenlayer_0/kernel"][0] == 1 + 1 + 6 + 8 + 8 + 4 + 4
+        assert model["table_change"] == dict.fromkeys(tables, 0.0)  # the real V2 Estimators never trained them
+        assert model["dnn_kernel_change"] > 1e-3
+    assert real["wide_deep"]["metrics"]["accuracy"] > 0.6
+    assert len(real["deep"]["predictions"][0]["probabilities"]) == 3
+
+
 def keras_metrics(real):
     assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
     assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
@@ -171,7 +205,7 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
           keras_dense_features_model_fn, tf1_conv_autoencoder, tf1_gradient_accumulation,
-          tf1_separable_cnn]
+          tf1_separable_cnn, eval_metric_summaries, tf1_lstm_text_classifier, tf2_shared_embeddings_wide_deep]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).

@@ -25,11 +25,12 @@ import collections
 import itertools
 import os
 import threading
+import time
 import weakref
 
-import time
-
+import numpy as np
 import tensorflow as tf
+from google.protobuf import message
 from tensorflow.python.framework import meta_graph
 
 from iris_lib.quiet import logger
@@ -111,6 +112,28 @@ def add_start_log(writer, step: int) -> None:
     writer.add_session_log(SessionLog(status=SessionLog.START), step)
 
 
+def _add_metric(summary, key: str, value) -> None:
+    """One metric as the real `_write_dict_to_summary` wrote it: a number as a point, a vector (an np.ndarray)
+    as a tensor (TensorBoard's plain scalars page does not show it), a serialized Summary (a metric whose value
+    is `tf.summary.merge(...)`'s string) as its values tagged `key/0`, `key/1`...; anything else is skipped."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        summary.value.add(tag=key, simple_value=float(value))
+    elif isinstance(value, bytes):
+        try:
+            parsed = tf.compat.v1.Summary.FromString(value)
+        except message.DecodeError:
+            logger.warning("Skipping summary for %s, cannot parse string to Summary.", key)
+            return
+        for i, part in enumerate(parsed.value):
+            part.tag = f"{key}/{i}"
+        summary.value.extend(parsed.value)
+    elif isinstance(value, np.ndarray):
+        summary.value.add(tag=key, node_name=key, tensor=tf.make_tensor_proto(value))
+    else:
+        logger.warning("Skipping summary for %s, must be a float, np.float32, np.int64, np.int32 or int or "
+                       "np.ndarray or a serialized string of Summary.", key)
+
+
 def write_eval_summaries(eval_dir: str, results: dict, checkpoint_path: str | None, graph=None) -> None:
     """One point per metric at the evaluated step (TensorBoard's evaluation dot), then the evaluated
     checkpoint as a `checkpoint_path` text entry, as the real `_write_dict_to_summary` and
@@ -122,8 +145,8 @@ def write_eval_summaries(eval_dir: str, results: dict, checkpoint_path: str | No
     step = results["global_step"]
     summary = tf.compat.v1.Summary()
     for key, value in sorted(results.items()):
-        if key != "global_step" and isinstance(value, (int, float)):
-            summary.value.add(tag=key, simple_value=float(value))
+        if key != "global_step" and value is not None:
+            _add_metric(summary, key, value)
     try:
         writer = writer_for(eval_dir, graph)
         writer.add_summary(summary, step)

@@ -8,7 +8,9 @@ what `import iris_lib.tf1 as tf` gives) have the real V1 variable names (`dnn/hi
 classes are TF2's `tf.estimator.DNNClassifier`: Adagrad at 0.001 (Keras's update, with epsilon), the loss
 averaged over the batch, `loss_reduction` one of TF2's (Keras's) names ("sum_over_batch_size", the default,
 "auto" or "sum"; the tf.compat.v1 names are refused, as the real V2 refused them), and no
-`export_savedmodel` (an AttributeError, as the real TF2 classes hid it: use `export_saved_model`).
+`export_savedmodel` (an AttributeError, as the real TF2 classes hid it: use `export_saved_model`). Their input
+layer (`input_layer_v2`) also takes TF2's shared embedding columns (`tf.feature_column.shared_embeddings`), whose
+one table is the root variable `<columns>_shared_embedding` that the real V2 classes never trained.
 
 `dnn_logit_fn_builder` is `tf.compat.v1.estimator.experimental.dnn_logit_fn_builder`: a logit_fn(features, mode)
 building this network in the current variable scope, with the real one's variable names (at the root scope
@@ -23,6 +25,7 @@ they do not shift the random seeds of the layers (the real one interleaved them)
 from __future__ import annotations
 
 import tensorflow as tf
+from tensorflow.python.feature_column import feature_column_v2 as fc_v2
 from tensorflow.python.util import deprecation
 
 from iris_lib import layers
@@ -42,11 +45,45 @@ HIDDEN_EXPORT_SAVEDMODEL = ("`Estimator.export_savedmodel` has been deprecated. 
                             "instead.")
 
 
+def input_layer_v2(features, feature_columns):
+    """The input layer of the V2 canned Estimators (the real ones' Keras 2 `DenseFeatures`): what
+    `input_layer` gives, plus TF2's shared embedding columns (`tf.feature_column.shared_embeddings`), which
+    `input_layer` refuses. As in the real one, their one table is the column creator's own variable, made by
+    `get_variable` at the root variable scope (`a_b_shared_embedding`, shape [num_buckets, dimension], the
+    creator's initializer, truncated normal of stddev 1/sqrt(dimension) by default) and looked up with the
+    column's combiner; the columns are concatenated in the order of their names."""
+    shared = [c for c in feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
+    if not shared:
+        return v1.feature_column.input_layer(features, feature_columns)
+    others = [c for c in feature_columns if c not in shared]
+    tensors = {}
+    if others:  # their concatenation is unused: the columns' tensors are, in name order with the shared ones
+        v1.feature_column.input_layer(features, others, cols_to_output_tensors=tensors)
+    cache = fc_v2.FeatureTransformationCache(features)
+    with v1.variable_scope(v1.VariableScope(reuse=None), auxiliary_name_scope=False):  # the root scope
+        for column in shared:
+            with tf.name_scope(column.name):
+                tensor = column.get_dense_tensor(cache, None)
+                tensors[column] = tf.reshape(tensor, (tf.shape(tensor)[0], column.variable_shape.num_elements()))
+    return tf.concat([tensors[c] for c in sorted(feature_columns, key=lambda c: c.name)], 1)
+
+
+def shared_embedding_variables(feature_columns) -> list:
+    """The tables of the shared embedding columns, once the graph has them. The real V2 canned Estimators did
+    not train them (their Keras model did not track a variable made by `get_variable`; tensorflow#47037): they
+    keep the values they started from, warm-started or drawn by their initializer."""
+    creators = {c.shared_embedding_column_creator for c in feature_columns
+                if isinstance(c, fc_v2.SharedEmbeddingColumn)}
+    return [creator.embedding_weights for creator in creators]
+
+
 def dnn_logits(features, mode, units: int, hidden_units, feature_columns, activation_fn, dropout, batch_norm=False,
-               input_layer_partitioner=None):
-    """The logits of the network, built in the current variable scope (the Estimators open `dnn`)."""
+               input_layer_partitioner=None, v2: bool = False):
+    """The logits of the network, built in the current variable scope (the Estimators open `dnn`). `v2`: the
+    input layer of the TF2 classes (`input_layer_v2`, which takes TF2's shared embedding columns)."""
     with v1.variable_scope("input_from_feature_columns", partitioner=input_layer_partitioner):
-        net = v1.feature_column.input_layer(features, feature_columns)
+        net = input_layer_v2(features, feature_columns) if v2 else v1.feature_column.input_layer(features,
+                                                                                                 feature_columns)
     summarized = []
     for i, n in enumerate(hidden_units):
         net = layers.dense(net, n, activation=activation_fn, kernel_initializer=v1.glorot_uniform_initializer(),
@@ -93,16 +130,20 @@ def make_dnn_model_fn(head, optimizer_fn, settings: dict, batch_norm=False, inpu
     def _model_fn(features, labels, mode, config):
         columns = settings["feature_columns"]
         check_feature_keys(features, columns)
+        v2 = optimizer_fn is not _v1_optimizer
         with v1.variable_scope("dnn"):
             logits = dnn_logits(features, mode, head.logits_dimension, settings["hidden_units"], columns,
-                                settings["activation_fn"], settings["dropout"], batch_norm, input_layer_partitioner)
-            if optimizer_fn is _v1_optimizer:  # the real V1 model_fn made its train op in `dnn` too: `dnn/head/...`
+                                settings["activation_fn"], settings["dropout"], batch_norm, input_layer_partitioner,
+                                v2=v2)
+            if not v2:  # the real V1 model_fn made its train op in `dnn` too: `dnn/head/...`
                 optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
                 spec = create_estimator_spec(head, features, mode, logits, labels, optimizer)
                 optimizers.save_slots_as_one_part(optimizer, v1.trainable_variables(), "t_0")
                 return spec
         optimizer = optimizer_fn(settings) if mode == ModeKeys.TRAIN else None
-        return create_estimator_spec(head, features, mode, logits, labels, optimizer)
+        untrained = shared_embedding_variables(columns)
+        trainable = [v for v in v1.trainable_variables() if v not in untrained] if untrained else None
+        return create_estimator_spec(head, features, mode, logits, labels, optimizer, trainable)
 
     return _model_fn
 

@@ -43,9 +43,11 @@ def make_combined_model_fn(head, get_optimizer, settings: dict, batch_norm=False
         if dnn_columns:
             with v1.variable_scope("dnn", values=tuple(features.values())) as scope:
                 dnn_scope = scope.name
+                # The V2 classes' input layer takes TF2's shared embedding columns, whose table (at the root
+                # scope, outside `dnn`) the DNN optimizer leaves alone, as the real one did.
                 dnn_out = dnn_logits(features, mode, head.logits_dimension, settings["dnn_hidden_units"], dnn_columns,
                                      settings["dnn_activation_fn"], settings["dnn_dropout"], batch_norm,
-                                     input_layer_partitioner)
+                                     input_layer_partitioner, v2=get_optimizer is optimizers.get_optimizer_instance_v2)
         if linear_columns:
             with v1.variable_scope("linear", values=tuple(features.values())) as scope:
                 linear_scope = scope.name

@@ -399,12 +399,18 @@ def binary_or_multi_class_head(n_classes: int, weight_column=None, label_vocabul
                           loss_reduction=loss_reduction, estimator=estimator, keras_reduction=keras_reduction)
 
 
-def create_estimator_spec(head, features, mode, logits, labels, optimizer) -> EstimatorSpec:
+def create_estimator_spec(head, features, mode, logits, labels, optimizer, trainable_variables=None) -> EstimatorSpec:
     """The spec from either kind of head: a canned one (above) takes the optimizer alone; a public `Head`
     (`tf.estimator.MultiLabelHead`...) also takes the variables to train and the update ops, as the real V2
-    model_fns passed them (the `*Estimator` classes take either)."""
+    model_fns passed them (the `*Estimator` classes take either). `trainable_variables`: the variables the
+    optimizer updates, all the trainable ones if None."""
     if isinstance(head, _Head):
+        if trainable_variables is not None and optimizer is not None:
+            return head.create_estimator_spec(features, mode, logits, labels=labels, train_op_fn=lambda loss: (
+                optimizer.minimize(loss, global_step=v1.train.get_global_step(), var_list=trainable_variables)))
         return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
+    if trainable_variables is None:
+        trainable_variables = v1.trainable_variables()
     return head.create_estimator_spec(features=features, mode=mode, logits=logits, labels=labels,
-                                      optimizer=optimizer, trainable_variables=v1.trainable_variables(),
+                                      optimizer=optimizer, trainable_variables=trainable_variables,
                                       update_ops=v1.get_collection(v1.GraphKeys.UPDATE_OPS))
