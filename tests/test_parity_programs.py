@@ -130,6 +130,8 @@ def keras_dense_features_model_fn(real):
     assert real["evaluated"]["global_step"] == 12
     assert "dense_features/c_embedding/embedding_weights" in real["weights"]
     assert not any(name.startswith("numeric_only") for name in real["weights"])  # no variables of its own
+    assert len(real["weights"]["c_i_shared_embedding"]) == 4  # one table at the root, trained in a model_fn
+    assert "c_i_shared_embedding/Adagrad" in real["weights"]
 
 
 def tf1_conv_autoencoder(real):

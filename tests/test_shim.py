@@ -215,3 +215,42 @@ def test_the_shim_gives_tf2_era_model_fns_keras_2s_dense_features(tmp_path):
     assert answer["names"] == ["dense/bias", "dense/kernel", "dense_features/c_embedding/embedding_weights",
                                "global_step"]
     assert answer["step"] == 4 and "keras.utils.FeatureSpace" in answer["eager"]
+
+
+def test_dense_features_takes_tf2s_shared_embeddings_with_one_trained_table(tmp_path):
+    # Keras 2's DenseFeatures took `tf.feature_column.shared_embeddings`; `input_layer` refuses them. In a model_fn
+    # the real table, `<a>_<b>_shared_embedding` at the root, was trained (an Adagrad slot, values moved).
+    answer = run_program("""
+        import json
+        import numpy as np
+        import iris_lib.estimator_shim
+        import tensorflow as tf
+
+        fc = tf.feature_column
+        start = np.linspace(-1, 1, 6).reshape(2, 3)
+
+        def model_fn(features, labels, mode):
+            pair = fc.shared_embeddings([fc.categorical_column_with_vocabulary_list(key, ["a", "b"])
+                                         for key in ("c", "d")], 3,
+                                        initializer=tf.compat.v1.constant_initializer(start))
+            net = tf.keras.layers.DenseFeatures(pair + [fc.numeric_column("x")])(features)
+            logits = tf.compat.v1.layers.dense(net, 2)
+            loss = tf.compat.v1.losses.sparse_softmax_cross_entropy(labels, logits)
+            return tf.estimator.EstimatorSpec(mode, loss=loss, train_op=tf.compat.v1.train.AdagradOptimizer(
+                0.1).minimize(loss, global_step=tf.compat.v1.train.get_global_step()))
+
+        def input_fn():
+            features = {"c": np.array(["a", "b", "a", "b"]), "d": np.array(["b", "b", "a", "a"]),
+                        "x": np.arange(4, dtype=np.float32)}
+            return tf.data.Dataset.from_tensor_slices((features, np.array([0, 1, 0, 1]))).batch(2).repeat()
+
+        estimator = tf.estimator.Estimator(model_fn)
+        estimator.train(input_fn, steps=4)
+        print(json.dumps({"names": estimator.get_variable_names(),
+                          "kernel rows": len(estimator.get_variable_value("dense/kernel")),
+                          "table moved": bool(np.abs(estimator.get_variable_value("c_d_shared_embedding")
+                                                     - start).max() > 1e-3)}))
+    """, tmp_path)
+    assert "c_d_shared_embedding" in answer["names"] and "c_d_shared_embedding/Adagrad" in answer["names"]
+    assert not any(name.startswith("dense_features/c") for name in answer["names"])  # no table of its own
+    assert answer["kernel rows"] == 3 + 3 + 1 and answer["table moved"]

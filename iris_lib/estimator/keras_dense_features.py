@@ -13,6 +13,7 @@ from __future__ import annotations
 import tensorflow as tf
 from keras.src.utils import naming  # TensorFlow 2.21 imports Keras 3 itself
 from tensorflow.python.feature_column import feature_column as fc_v1
+from tensorflow.python.feature_column import feature_column_v2 as fc_v2
 
 v1 = tf.compat.v1
 
@@ -36,7 +37,31 @@ class DenseFeatures:
                                "Keras 3 model, preprocess features with keras.utils.FeatureSpace instead")
         if not isinstance(features, dict):
             raise ValueError(f"We expected a dictionary here. Instead we got: {features}")
-        with v1.variable_scope(self.name, partitioner=self._partitioner) as scope:
-            return fc_v1._internal_input_layer(  # noqa: SLF001 (input_layer's body, in this layer's scope)
-                features, self._feature_columns, trainable=self.trainable, scope=scope,
-                cols_to_output_tensors=cols_to_output_tensors)
+        shared = [c for c in self._feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
+        others = [c for c in self._feature_columns if c not in shared]
+        tensors = {}
+        if others:
+            with v1.variable_scope(self.name, partitioner=self._partitioner) as scope:
+                net = fc_v1._internal_input_layer(  # noqa: SLF001 (input_layer's body, in this layer's scope)
+                    features, others, trainable=self.trainable, scope=scope, cols_to_output_tensors=tensors)
+        if shared:
+            tensors.update(shared_embedding_tensors(features, shared))
+            net = tf.concat([tensors[c] for c in sorted(self._feature_columns, key=lambda c: c.name)], 1)
+        if cols_to_output_tensors is not None:
+            cols_to_output_tensors.update(tensors)
+        return net
+
+
+def shared_embedding_tensors(features, shared_columns) -> dict:
+    """Each of TF2's shared embedding columns (`tf.feature_column.shared_embeddings`) looked up, as Keras 2's
+    DenseFeatures did (`input_layer` refuses them): their one table is the column creator's own variable, made
+    by `get_variable` at the root variable scope (`a_b_shared_embedding`, [num_buckets, dimension], the
+    creator's initializer), looked up with the column's combiner, one [batch, dimension] tensor a column."""
+    cache = fc_v2.FeatureTransformationCache(features)
+    tensors = {}
+    with v1.variable_scope(v1.VariableScope(reuse=None), auxiliary_name_scope=False):  # the root scope
+        for column in shared_columns:
+            with tf.name_scope(column.name):
+                tensor = column.get_dense_tensor(cache, None)
+                tensors[column] = tf.reshape(tensor, (tf.shape(tensor)[0], column.variable_shape.num_elements()))
+    return tensors

@@ -35,6 +35,7 @@ from iris_lib.estimator.canned.checks import (check_dropout, check_feature_colum
 from iris_lib.estimator.canned.head import (KERAS_SUM_OVER_BATCH_SIZE, SUM, RegressionHead,
                                             binary_or_multi_class_head, create_estimator_spec)
 from iris_lib.estimator.estimator import Estimator
+from iris_lib.estimator.keras_dense_features import shared_embedding_tensors
 from iris_lib.estimator.mode_keys import ModeKeys
 
 v1 = tf.compat.v1
@@ -47,11 +48,8 @@ HIDDEN_EXPORT_SAVEDMODEL = ("`Estimator.export_savedmodel` has been deprecated. 
 
 def input_layer_v2(features, feature_columns):
     """The input layer of the V2 canned Estimators (the real ones' Keras 2 `DenseFeatures`): what
-    `input_layer` gives, plus TF2's shared embedding columns (`tf.feature_column.shared_embeddings`), which
-    `input_layer` refuses. As in the real one, their one table is the column creator's own variable, made by
-    `get_variable` at the root variable scope (`a_b_shared_embedding`, shape [num_buckets, dimension], the
-    creator's initializer, truncated normal of stddev 1/sqrt(dimension) by default) and looked up with the
-    column's combiner; the columns are concatenated in the order of their names."""
+    `input_layer` gives, plus TF2's shared embedding columns, which `input_layer` refuses
+    (`shared_embedding_tensors`); the columns are concatenated in the order of their names."""
     shared = [c for c in feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
     if not shared:
         return v1.feature_column.input_layer(features, feature_columns)
@@ -59,12 +57,7 @@ def input_layer_v2(features, feature_columns):
     tensors = {}
     if others:  # their concatenation is unused: the columns' tensors are, in name order with the shared ones
         v1.feature_column.input_layer(features, others, cols_to_output_tensors=tensors)
-    cache = fc_v2.FeatureTransformationCache(features)
-    with v1.variable_scope(v1.VariableScope(reuse=None), auxiliary_name_scope=False):  # the root scope
-        for column in shared:
-            with tf.name_scope(column.name):
-                tensor = column.get_dense_tensor(cache, None)
-                tensors[column] = tf.reshape(tensor, (tf.shape(tensor)[0], column.variable_shape.num_elements()))
+    tensors.update(shared_embedding_tensors(features, shared))
     return tf.concat([tensors[c] for c in sorted(feature_columns, key=lambda c: c.name)], 1)
 
 

@@ -1,6 +1,6 @@
 """A TF2-era custom model_fn in the style of TensorFlow 2's "Custom Estimators" guide: the features go through
 `tf.keras.layers.DenseFeatures(params['feature_columns'])` (numeric, embedding and indicator columns; a second,
-named one), then dense layers, trained with a tf.compat.v1 optimizer; evaluate and predict.
+named one; a third over TF2's shared embeddings of two columns, one table), then dense layers, trained with a tf.compat.v1 optimizer; evaluate and predict.
 Usage: python keras_dense_features_model_fn.py real|ours. Prints one JSON line.
 """
 import sys
@@ -29,8 +29,13 @@ COLUMNS = [fc.numeric_column("x", shape=2),
 def model_fn(features, labels, mode, params):
     net = tf.keras.layers.DenseFeatures(params["feature_columns"])(features)
     extra = tf.keras.layers.DenseFeatures(params["feature_columns"][:1], name="numeric_only")(features)
-    net = tf.concat([net, extra], 1)  # 2 + 2 + 4 + 2 values
-    kernel = tf.compat.v1.constant_initializer(np.linspace(-0.4, 0.4, 20).reshape(10, 2))
+    pair = fc.shared_embeddings(  # made in the graph: TF2 refuses them eagerly
+        [fc.categorical_column_with_vocabulary_list("c", ["a", "b", "c", "d"]),
+         fc.categorical_column_with_vocabulary_list("i", [0, 1, 2, 3])], 3,
+        initializer=tf.compat.v1.constant_initializer(np.linspace(-0.5, 0.5, 12).reshape(4, 3)))
+    shared = tf.keras.layers.DenseFeatures(pair)(features)
+    net = tf.concat([net, extra, shared], 1)  # 2 + 2 + 4 + 2 + 3 + 3 values
+    kernel = tf.compat.v1.constant_initializer(np.linspace(-0.4, 0.4, 32).reshape(16, 2))
     logits = tf.compat.v1.layers.dense(net, 2, kernel_initializer=kernel, name="logits")
     predictions = {"class_ids": tf.argmax(logits, 1), "probabilities": tf.nn.softmax(logits)}
     if mode == tf.estimator.ModeKeys.PREDICT:
