@@ -257,7 +257,7 @@ def test_the_shim_gives_tf_keras_optimizers_legacy_and_a_dnn_classifier_trains_w
             optimizer=tf.keras.optimizers.legacy.Adam(learning_rate=0.01), model_dir=tempfile.mkdtemp())
         classifier.train(input_fn, steps=5)
         try:
-            tf.keras.optimizers.legacy.Nadam
+            tf.keras.optimizers.legacy.Adamax
             nadam = "found"
         except AttributeError as error:
             nadam = str(error)
@@ -277,7 +277,8 @@ def test_the_shim_gives_tf_keras_optimizers_legacy_and_a_dnn_classifier_trains_w
             "training/Adam/dnn/hiddenlayer_0/kernel/m", "training/Adam/dnn/hiddenlayer_0/kernel/v",
             "training/Adam/dnn/logits/bias/m", "training/Adam/dnn/logits/bias/v", "training/Adam/dnn/logits/kernel/m",
             "training/Adam/dnn/logits/kernel/v", "training/Adam/learning_rate"],
-        "nadam": "tf.keras.optimizers.legacy.Nadam is not in iris_lib: use one of SGD, Adam, Adagrad, RMSprop, Ftrl."}
+        "nadam": "tf.keras.optimizers.legacy.Adamax is not in iris_lib: use one of SGD, Adam, Adagrad, RMSprop, Ftrl, "
+                 "Nadam."}
 
 
 def test_a_keras_model_compiles_with_one_fits_and_model_to_estimator_runs_it(tmp_path):

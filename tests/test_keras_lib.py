@@ -130,7 +130,9 @@ def unbuilt():
     (lambda: model_to_estimator(), "Either `keras_model` or `keras_model_path` needs to be provided"),
     (lambda: model_to_estimator(keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])), "not been compiled"),
     (lambda: model_to_estimator(unbuilt()), "has none yet: start it with keras.Input"),
-    (lambda: model_to_estimator(compiled(keras.layers.Dense(3), optimizer="nadam")), "has none for Nadam"),
+    (lambda: model_to_estimator(compiled(keras.layers.Dense(3), optimizer="adamax")), "has none for Adamax"),
+    (lambda: model_to_estimator(compiled(keras.layers.Dense(3), optimizer=keras.optimizers.Nadam(
+        keras.optimizers.schedules.ExponentialDecay(0.1, 1, 0.5)))), "Nadam optimizer does not support"),
     (lambda: model_to_estimator(compiled(keras.layers.Dense(3), metrics=["not_a_metric"])),
      "cannot make the metric 'not_a_metric'"),
     (lambda: model_to_estimator(compiled(keras.layers.Dense(3)), checkpoint_format="h5"), "Checkpoint format"),
@@ -158,3 +160,88 @@ def test_a_subclassed_model_is_refused_with_what_to_do_instead():
 def test_the_shim_puts_it_where_tf_keras_had_it():
     import iris_lib.estimator_shim  # noqa: F401
     assert tf.keras.estimator.model_to_estimator is model_to_estimator
+
+
+def two_heads(optimizer):
+    """A functional model with two outputs, `class` (softmax) and `score` (a regression), compiled per output."""
+    inputs = keras.Input((4,), name="features")
+    hidden = keras.layers.Dense(8, activation="relu", name="hidden")(inputs)
+    model = keras.Model(inputs, {"class": keras.layers.Dense(3, activation="softmax", name="class")(hidden),
+                                 "score": keras.layers.Dense(1, name="score")(hidden)})
+    model.compile(optimizer=optimizer, loss={"class": "sparse_categorical_crossentropy", "score": "mse"},
+                  loss_weights={"class": 1.0, "score": 0.5}, metrics={"class": ["accuracy"]})
+    return model
+
+
+SCORE = X[:, :1] - 2 * X[:, 3:]
+
+
+def by_output(labels=None):
+    return tf.data.Dataset.from_tensor_slices(({"features": X}, labels or {"class": Y, "score": SCORE})).batch(60)
+
+
+def test_a_model_with_two_outputs_takes_labels_by_output_name_and_predicts_and_names_metrics_per_output(tmp_path):
+    """As Keras 2's: the loss is each output's loss times its weight, summed; the metrics are `<output>_<metric>`;
+    the predictions are keyed by output name; the layers are numbered in the model's order (class before score)."""
+    model = two_heads(keras.optimizers.SGD(0.0))  # the weights stay the model's
+    estimator = model_to_estimator(model, model_dir=str(tmp_path))
+    estimator.train(by_output, steps=1)
+    metrics = estimator.evaluate(by_output)
+    outputs = model(X)
+    expected_loss = (keras.losses.sparse_categorical_crossentropy(Y, outputs["class"]).numpy().mean()
+                     + 0.5 * np.mean((outputs["score"].numpy() - SCORE) ** 2))
+    assert sorted(metrics) == ["class_accuracy", "global_step", "loss"]
+    assert metrics["loss"] == pytest.approx(expected_loss, rel=1e-5)
+    assert metrics["class_accuracy"] == pytest.approx(np.mean(np.argmax(outputs["class"], 1) == Y))
+    predicted = list(estimator.predict(lambda: tf.data.Dataset.from_tensor_slices({"features": X[:3]}).batch(3)))
+    assert sorted(predicted[0]) == ["class", "score"]
+    np.testing.assert_allclose([p["score"] for p in predicted], outputs["score"][:3], rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(estimator.get_variable_value(key("layer_with_weights-1/kernel")),
+                                  model.get_layer("class").kernel.numpy())
+    with pytest.raises(KeyError, match="Missed keys: {'score'}"):
+        estimator.evaluate(lambda: by_output({"class": Y}))
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["keras Nadam", "legacy Nadam"])
+def test_nadam_takes_keras_2s_first_step_and_keeps_its_momentum_cache(tmp_path, legacy):
+    """Keras 2's Nadam (what the real one ran, converting Keras's): with an epsilon far below any gradient, a
+    first step moves each weight by lr * (1 + mu_2 * (1 - beta_1) / (1 - mu_1 * mu_2)), whatever the gradient,
+    where mu_t = beta_1 * (1 - 0.5 * 0.96 ** (0.004 * t)); the momentum cache (from 1) is then mu_1."""
+    import iris_lib.estimator_shim  # noqa: F401  (tf.keras.optimizers.legacy)
+    nadam = tf.keras.optimizers.legacy.Nadam if legacy else keras.optimizers.Nadam
+    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=nadam(0.01, epsilon=1e-12))
+    estimator = model_to_estimator(model, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=1)
+    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), key("layer_with_weights-0/kernel"))
+    moved = np.abs(estimator.get_variable_value(key("layer_with_weights-0/kernel")) - before)
+    mu_1, mu_2 = (0.9 * (1 - 0.5 * 0.96 ** (0.004 * t)) for t in (1, 2))
+    np.testing.assert_allclose(moved, 0.01 * (1 + mu_2 * 0.1 / (1 - mu_1 * mu_2)), rtol=1e-3)
+    assert estimator.get_variable_value(key("optimizer/momentum_cache")) == pytest.approx(mu_1)
+    assert estimator.get_variable_value(key("optimizer/decay")) == pytest.approx(0.004)  # Keras 2's schedule_decay
+    assert key("layer_with_weights-0/kernel/.OPTIMIZER_SLOT/optimizer/v") in estimator.get_variable_names()
+
+
+def test_a_keras_optimizer_with_a_learning_rate_schedule_follows_it_by_the_global_step(tmp_path):
+    """The real one converted Keras's Adam to Keras 2's, schedule and all: the rate is the schedule at the global
+    step (0.1, then 1e-10 here), so two steps move each weight by Adam's first step, 0.1, and no more; a rate
+    that is a schedule is no variable in the checkpoint."""
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=1e-9)
+    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=keras.optimizers.Adam(schedule, epsilon=1e-12))
+    estimator = model_to_estimator(model, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=2)
+    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), key("layer_with_weights-0/kernel"))
+    moved = np.abs(estimator.get_variable_value(key("layer_with_weights-0/kernel")) - before)
+    np.testing.assert_allclose(moved, 0.1, rtol=1e-3)
+    assert sorted(name for name in estimator.get_variable_names() if name.startswith("optimizer/")) == [
+        key("optimizer/beta_1"), key("optimizer/beta_2"), key("optimizer/decay")]
+
+
+def test_a_keras_optimizer_that_clips_runs_as_keras_2s_clipping_one(tmp_path):
+    """The real one converted it to Keras 2's, which clipped each gradient component to `clipvalue` (was refused):
+    a step of SGD at rate 1 moves no weight by more than 1e-3, and those with a larger gradient by exactly that."""
+    model = compiled(keras.layers.Dense(3, name="dense"), optimizer=keras.optimizers.SGD(1.0, clipvalue=1e-3))
+    estimator = model_to_estimator(model, model_dir=str(tmp_path))
+    estimator.train(input_fn, steps=1)
+    before = tf.train.load_variable(str(tmp_path / "model.ckpt-0"), key("layer_with_weights-0/kernel"))
+    moved = np.abs(estimator.get_variable_value(key("layer_with_weights-0/kernel")) - before)
+    assert moved.max() == pytest.approx(1e-3, rel=1e-3) and (moved <= 1e-3 * (1 + 1e-3)).all()

@@ -189,6 +189,17 @@ def tf2_shared_embeddings_wide_deep(real):
     assert len(real["deep"]["predictions"][0]["probabilities"]) == 3
 
 
+def keras_model_to_estimator_multi_output(real):
+    for run in real.values():
+        assert sorted(run["evaluated"]) == ["class_accuracy", "global_step", "loss"]
+        assert run["evaluated"]["global_step"] == 12 and sorted(run["predicted"][0]) == ["class", "score"]
+        assert [len(run["predicted"][0]["class"]), len(run["predicted"][0]["score"])] == [3, 1]
+    # TF 2.15 ran Keras's Nadam as the legacy one
+    assert real["nadam"]["evaluated"] == real["legacy nadam"]["evaluated"]
+    assert "optimizer/momentum_cache/.ATTRIBUTES/VARIABLE_VALUE" in real["nadam"]["variables"]
+    assert "optimizer/learning_rate/.ATTRIBUTES/VARIABLE_VALUE" not in real["adam schedule"]["variables"]
+
+
 def keras_metrics(real):
     assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
     assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
@@ -207,7 +218,8 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           train_and_evaluate_exporters, warm_start_and_inspect, keras_layers_model_fn, keras_model_to_estimator,
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
           keras_dense_features_model_fn, tf1_conv_autoencoder, tf1_gradient_accumulation,
-          tf1_separable_cnn, eval_metric_summaries, tf1_lstm_text_classifier, tf2_shared_embeddings_wide_deep]
+          tf1_separable_cnn, eval_metric_summaries, tf1_lstm_text_classifier, tf2_shared_embeddings_wide_deep,
+          keras_model_to_estimator_multi_output]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).

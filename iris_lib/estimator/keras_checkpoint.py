@@ -31,6 +31,8 @@ def slot_names(kind: str, settings: dict) -> tuple[str, ...]:
         return ("momentum",) if settings["momentum"] else ()
     if kind == "Adam":
         return ("m", "v", "vhat") if settings["amsgrad"] else ("m", "v")
+    if kind == "Nadam":
+        return ("m", "v")
     if kind == "RMSprop":
         return ("rms",) + (("momentum",) if settings["momentum"] else ()) + (("mg",) if settings["centered"] else ())
     return {"Adagrad": ("accumulator",), "Ftrl": ("accumulator", "linear")}[kind]
@@ -132,8 +134,10 @@ def object_graph(model, optimizer, kind, settings, by_save_weights=False):
         for weight in layer.weights:
             variable_ids[id(weight)] = add(f"{path}/{weight.name}", weight.value.op.name)
             link(layer_id, weight.name, variable_ids[id(weight)])
+    made = getattr(optimizer, "_keras_variables", None)  # a rate given as a schedule is no variable
     for name in HYPERPARAMETERS[kind]:
-        link(optimizer_id, name, add(f"optimizer/{name}", f"training/{kind}/{name}"))
+        if made is None or name in made:
+            link(optimizer_id, name, add(f"optimizer/{name}", f"training/{kind}/{name}"))
     for slot, index, weight, _ in _slots(model, optimizer, kind, settings):
         slot_id = add(f"layer_with_weights-{index}/{weight.name}/.OPTIMIZER_SLOT/optimizer/{slot}",
                       f"training/{kind}/{weight.value.op.name}/{slot}")

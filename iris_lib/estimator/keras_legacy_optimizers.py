@@ -13,6 +13,9 @@ tf.compat.v1 optimizer (`as_v1()`, from `canned/optimizers.py`).
   before the first update, to the global step (`optimizer.iterations = tf.compat.v1.train.get_global_step()`),
   as the real canned Estimators did. So `get_updates` in a model_fn moves the global step only if it was set.
 
+Nadam is Keras 2's too (`NadamV2Optimizer`): its `schedule_decay` (0.004) shapes the momentum schedule, kept in
+the variable `training/Nadam/momentum_cache`; it refuses a learning-rate schedule, as Keras 2's did.
+
 The optimizer's state is Keras 2's in the Estimator's graph: slots `training/Adam/<variable>/m`, and each
 hyperparameter given as a number a variable `training/Adam/beta_1` that the update reads, so checkpoints cross
 with the real Estimator's, optimizer state included. Outside the update, `learning_rate` reads as the value
@@ -30,6 +33,8 @@ import tensorflow as tf
 from iris_lib.estimator.canned import optimizers
 
 v1 = tf.compat.v1
+# Keras 2's Nadam: its hyperparameter variables, and the momentum cache it kept beside them (in name order).
+optimizers.HYPERPARAMETERS.setdefault("Nadam", ("beta_1", "beta_2", "decay", "learning_rate", "momentum_cache"))
 
 _ALLOWED_KWARGS = {"clipnorm", "clipvalue", "lr", "decay", "global_clipnorm"}
 
@@ -441,6 +446,123 @@ class Ftrl(Optimizer):
         return config
 
 
+class NadamV2Optimizer(optimizers.KerasNamedState, v1.train.Optimizer):
+    """Keras 2's Nadam as a v1 optimizer: Adam with Nesterov momentum, whose momentum schedule
+    `beta_1 * (1 - 0.5 * 0.96 ** (schedule_decay * step))` is multiplied into the variable
+    `training/Nadam/momentum_cache` (from 1) at every update, as Keras 2 did (`optimizer_v2/nadam.py`)."""
+
+    _KERAS_KIND = "Nadam"
+    _HYPER_ATTRIBUTES = {"learning_rate": "_lr", "beta_1": "_beta1", "beta_2": "_beta2"}
+
+    def __init__(self, iterations_fn, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 schedule_decay=0.004, name="Nadam"):
+        super().__init__(use_locking=False, name=name)
+        self._iterations_fn = iterations_fn
+        self._lr, self._beta1, self._beta2, self._epsilon = learning_rate, beta_1, beta_2, epsilon
+        self._schedule_decay = self.keras_decay = schedule_decay
+        self._coefficients = None
+
+    def _keras_hyperparameters(self) -> dict:
+        """Keras 2's hyperparameter variables and the momentum cache it added with the slots (from 1)."""
+        return {**super()._keras_hyperparameters(), "momentum_cache": 1.0}
+
+    def _create_slots(self, var_list):
+        for var in var_list:
+            self._zeros_slot(var, "m", self._name)
+        for var in var_list:
+            self._zeros_slot(var, "v", self._name)
+
+    def _prepare(self):
+        self._make_keras_variables()
+
+        def tensor(value):
+            return tf.identity(tf.cast(self._call_if_callable(value), tf.float32))
+        lr, beta_1, beta_2 = tensor(self._lr), tensor(self._beta1), tensor(self._beta2)
+        iterations = self._iterations_fn()
+        local_step, next_step = tf.cast(iterations + 1, tf.float32), tf.cast(iterations + 2, tf.float32)
+        decay_base = tf.constant(0.96, tf.float32)
+        m_t = beta_1 * (1.0 - 0.5 * tf.pow(decay_base, self._schedule_decay * local_step))
+        m_t_1 = beta_1 * (1.0 - 0.5 * tf.pow(decay_base, self._schedule_decay * next_step))
+        cache = self._keras_variables["momentum_cache"]
+        m_schedule_new = tf.identity(v1.assign(cache, tf.identity(cache) * m_t, use_locking=self._use_locking))
+        m_schedule_next = m_schedule_new * m_t_1
+        self._coefficients = dict(
+            lr_t=lr, epsilon=tf.constant(self._epsilon, tf.float32), beta_1_t=beta_1, beta_2_t=beta_2, m_t_1=m_t_1,
+            one_minus_beta_1_t=1 - beta_1, one_minus_beta_2_t=1 - beta_2, one_minus_m_t=1.0 - m_t,
+            one_minus_m_schedule_new=1.0 - m_schedule_new, one_minus_m_schedule_next=1.0 - m_schedule_next,
+            v_t_prime_denominator=1.0 - tf.pow(beta_2, local_step))
+
+    def _resource_apply_dense(self, grad, var):
+        c, m, v = self._coefficients, self.get_slot(var, "m"), self.get_slot(var, "v")
+        g_prime = grad / c["one_minus_m_schedule_new"]
+        m_t = v1.assign(m, c["beta_1_t"] * m + c["one_minus_beta_1_t"] * grad, use_locking=self._use_locking)
+        m_t_prime = m_t / c["one_minus_m_schedule_next"]
+        v_t = v1.assign(v, c["beta_2_t"] * v + c["one_minus_beta_2_t"] * tf.square(grad),
+                        use_locking=self._use_locking)
+        v_t_prime = v_t / c["v_t_prime_denominator"]
+        m_t_bar = c["one_minus_m_t"] * g_prime + c["m_t_1"] * m_t_prime
+        var_t = var - c["lr_t"] * m_t_bar / (tf.sqrt(v_t_prime) + c["epsilon"])
+        return v1.assign(var, var_t, use_locking=self._use_locking).op
+
+    def _resource_apply_sparse(self, grad, var, indices):
+        c, m, v = self._coefficients, self.get_slot(var, "m"), self.get_slot(var, "v")
+        g_prime = grad / c["one_minus_m_schedule_new"]
+        with tf.control_dependencies([v1.assign(m, m * c["beta_1_t"], use_locking=self._use_locking)]):
+            m_t = self._resource_scatter_add(m, indices, grad * c["one_minus_beta_1_t"])
+            m_t_slice = tf.gather(m_t, indices)
+        m_t_bar = c["one_minus_m_t"] * g_prime + c["m_t_1"] * m_t_slice / c["one_minus_m_schedule_next"]
+        with tf.control_dependencies([v1.assign(v, v * c["beta_2_t"], use_locking=self._use_locking)]):
+            v_t = self._resource_scatter_add(v, indices, (grad * grad) * c["one_minus_beta_2_t"])
+            v_t_slice = tf.gather(v_t, indices)
+        denominator = tf.sqrt(v_t_slice / c["v_t_prime_denominator"]) + c["epsilon"]
+        var_update = self._resource_scatter_add(var, indices, -c["lr_t"] * m_t_bar / denominator)
+        return tf.group(var_update, m_t, v_t)
+
+    def _resource_scatter_add(self, x, indices, updates):
+        with tf.control_dependencies([tf.raw_ops.ResourceScatterAdd(resource=x.handle, indices=indices,
+                                                                     updates=updates)]):
+            return x.value()
+
+    def _apply_dense(self, grad, var):
+        raise NotImplementedError("NadamV2Optimizer needs resource variables (the TF2 default)")
+
+
+class _NadamV1(_StepsIterations, NadamV2Optimizer):
+    def _keras_hyperparameters(self) -> dict:  # _StepsIterations' (the Keras optimizer's), and the cache
+        return {**super()._keras_hyperparameters(), "momentum_cache": 1.0}
+
+
+class Nadam(Optimizer):
+    """Keras 2's Nadam (Adam with Nesterov momentum; epsilon 1e-7). As Keras 2's: `schedule_decay` (0.004) is
+    its `decay`, which shapes the momentum schedule and leaves the rate alone, and a learning-rate schedule is
+    refused."""
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, name="Nadam", **kwargs):
+        kwargs["decay"] = kwargs.pop("schedule_decay", 0.004)
+        learning_rate = kwargs.get("lr", learning_rate)
+        if _is_schedule(learning_rate):
+            raise ValueError("The Nadam optimizer does not support tf.keras.optimizers.LearningRateSchedules as the "
+                             "learning rate. (Keras 2's Nadam did not either: use Adam with the schedule, or give "
+                             "Nadam a number.)")
+        super().__init__(name, **kwargs)
+        self._set_hyper("learning_rate", learning_rate)
+        self._set_hyper("decay", self._initial_decay)
+        self._set_hyper("beta_1", beta_1)
+        self._set_hyper("beta_2", beta_2)
+        self.epsilon = epsilon or 1e-7
+
+    def _make_v1(self):
+        return _NadamV1(self, iterations_fn=lambda: self.iterations,
+                        learning_rate=lambda: self._hyper_tensor("learning_rate"),
+                        beta_1=lambda: self._hyper_tensor("beta_1"), beta_2=lambda: self._hyper_tensor("beta_2"),
+                        epsilon=self.epsilon, schedule_decay=self._initial_decay, name=self._name)
+
+    def get_config(self):
+        return {**super().get_config(), "learning_rate": self._serialize_hyperparameter("learning_rate"),
+                "decay": self._initial_decay, "beta_1": self._serialize_hyperparameter("beta_1"),
+                "beta_2": self._serialize_hyperparameter("beta_2"), "epsilon": self.epsilon}
+
+
 def keras_3_counterpart(optimizer: Optimizer):
     """The Keras 3 optimizer of the same class and settings (`decay`, which Keras 3 has not, left out), holding
     `optimizer` as `keras_2_optimizer`: what `model.compile` gets for one of these, so that a TF 2.15 program's
@@ -470,8 +592,8 @@ def accept_in_keras_compile() -> None:
         keras_optimizers.get = get
 
 
-CLASSES = (Optimizer, SGD, Adam, Adagrad, RMSprop, Ftrl)
-_NOT_HERE = ("Adadelta", "Adamax", "Nadam")
+CLASSES = (Optimizer, SGD, Adam, Adagrad, RMSprop, Ftrl, Nadam)
+_NOT_HERE = ("Adadelta", "Adamax")
 
 
 def namespace() -> types.ModuleType:

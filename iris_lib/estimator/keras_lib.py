@@ -2,16 +2,20 @@
 
 As the real one, the model_fn rebuilds the model in each graph the Estimator makes (from its config, so
 Sequential and functional models only), maps `features` onto the model's inputs and `labels` onto its
-output, uses the compiled loss (plus the layers' own losses), optimizer and metrics, predicts
-`{output layer name: output}` with a `serving_default` PredictOutput, and starts from the Keras model's
-current weights (saved to `model_dir/keras/keras_model.ckpt`, then warm-started from). Keras 3 optimizers
-cannot run in a TF1 graph, so the compiled optimizer becomes a v1 optimizer doing Keras 2's arithmetic, as the
-real one turned it into a Keras 2 legacy optimizer, reading its hyperparameters from variables as Keras 2's
-did; the compiled metrics become `tf.compat.v1.metrics`. Checkpoints hold the real one's keys
+outputs (a dict keyed by output name for several), uses the compiled losses (each output's times its weight,
+summed, plus the layers' own losses), optimizer and metrics (named `<output>_<metric>` for several outputs, as
+Keras 2 named them), predicts `{output layer name: output}` with a `serving_default` PredictOutput, and starts
+from the Keras model's current weights (saved to `model_dir/keras/keras_model.ckpt`, then warm-started from).
+Keras 3 optimizers cannot run in a TF1 graph, so the compiled optimizer becomes a v1 optimizer doing Keras 2's
+arithmetic, as the real one turned it into a Keras 2 legacy optimizer, reading its hyperparameters from
+variables as Keras 2's did; one that needs what only the legacy ones have (Nadam, a learning-rate schedule,
+clipping) becomes that legacy optimizer (`keras_legacy_optimizers`), as the real one converted it. The compiled
+metrics become `tf.compat.v1.metrics`. Checkpoints hold the real one's keys
 (`keras_checkpoint.py`), so they cross with TF 2.15's both ways.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 
@@ -19,7 +23,7 @@ import tensorflow as tf
 from keras.src.losses.losses import LossFunctionWrapper  # what Keras 3's compile wraps a loss function in
 
 from iris_lib import quiet
-from iris_lib.estimator import keras_checkpoint, keras_in_graph
+from iris_lib.estimator import keras_checkpoint, keras_in_graph, keras_legacy_optimizers
 from iris_lib.estimator.canned.optimizers import (HYPERPARAMETERS, AdagradV2Optimizer, AdamV2Optimizer,
                                                   FtrlV2Optimizer, MomentumV2Optimizer, RMSPropV2Optimizer,
                                                   SGDV2Optimizer)
@@ -60,10 +64,10 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
                          "`model.compile()` before calling `model_to_estimator()`.")
     compiled = keras_model._compile_config.config  # what compile() was given
     kind, settings, make_optimizer = _v1_optimizer(keras_model.optimizer)
-    loss_fn = keras.losses.get(compiled["loss"])
-    if not isinstance(loss_fn, keras.losses.Loss):  # "mse" is a per-example function: Keras 2 compile averaged it
-        loss_fn = LossFunctionWrapper(loss_fn, name=getattr(loss_fn, "__name__", None))
-    metric_makers = _v1_metrics(compiled["metrics"] or [], metric_names_map)
+    output_names = _output_names(keras_model)
+    by_name = _by_output_name(keras_model, output_names)
+    losses = _losses(by_name(compiled["loss"]), by_name(compiled.get("loss_weights")), output_names)
+    metric_makers = _v1_metrics(by_name(compiled["metrics"]) or [], metric_names_map, output_names)
     config = config if config is not None else RunConfig()
     model_dir = model_dir or config.model_dir
     if model_dir is None:
@@ -76,8 +80,8 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
     def model_fn(features, labels, mode):
         model = _rebuild(keras_model, custom_objects)
         ops_before = len(v1.get_default_graph().get_operations())
-        outputs = model(_model_inputs(keras_model, features), training=mode == ModeKeys.TRAIN)
-        predictions = {_output_name(keras_model): outputs}
+        outputs = tf.nest.flatten(model(_model_inputs(keras_model, features), training=mode == ModeKeys.TRAIN))
+        predictions = dict(zip(output_names, outputs))  # keyed as Keras 2's `model.output_names`
         exports = {_SERVING_KEY: PredictOutput(predictions)}
         for key, output_class in (export_outputs or {}).items():
             if key not in predictions:
@@ -86,10 +90,14 @@ def model_to_estimator(keras_model=None, keras_model_path=None, custom_objects=N
         if mode == ModeKeys.PREDICT:
             return EstimatorSpec(mode, predictions=predictions, export_outputs=exports,
                              scaffold=_scaffold(model, None, None, **checkpoints))
-        loss = loss_fn(labels, outputs)
+        targets = _targets(labels, output_names)
+        loss = None
+        for (loss_fn, weight), target, output in zip(losses, targets, outputs):  # as Keras 2's total_loss
+            term = loss_fn(target, output) if weight is None else weight * loss_fn(target, output)
+            loss = term if loss is None else loss + term
         if model.losses:
             loss += tf.add_n(model.losses)
-        metrics = {name: make(labels, outputs) for name, make in metric_makers.items()}
+        metrics = {name: make(targets[index], outputs[index]) for name, (index, make) in metric_makers.items()}
         train_op = optimizer = hyperparameters = None
         if mode == ModeKeys.TRAIN:
             # The layers' state updates (a BatchNormalization's moving statistics), which Keras 2 ran with the
@@ -144,11 +152,68 @@ def _model_inputs(keras_model, features):
     return [features[name] for name in names]
 
 
-def _output_name(keras_model) -> str:
-    outputs = keras_model.outputs
-    if len(outputs) != 1:
-        raise ValueError(f"model_to_estimator takes a model with one output; this one has {len(outputs)}")
-    return outputs[0]._keras_history.operation.name
+def _output_names(keras_model) -> list[str]:
+    """The outputs' names as Keras 2's `model.output_names`: their layers' names, in the order of the flattened
+    outputs (a dict's by key), which also key the predictions, the labels and the metric names."""
+    return [tensor._keras_history.operation.name for tensor in keras_model.outputs]
+
+
+def _by_output_name(keras_model, output_names: list[str]):
+    """A function giving a compile argument keyed by the keys of the model's dict of outputs (Keras 3's way) keyed
+    by output name (the layers' names, Keras 2's way); usually the two are the same."""
+    struct = getattr(keras_model, "_outputs_struct", None)
+    aliases = dict(zip(sorted(struct), output_names)) if isinstance(struct, dict) else {}
+    return lambda given: ({aliases.get(key, key): value for key, value in given.items()}
+                          if isinstance(given, dict) else given)
+
+
+def _targets(labels, output_names: list[str]) -> list:
+    """`labels` as one target per output, as the real one matched them: a dict by output name (it may hold
+    more keys), a list or tuple in the outputs' order, or one tensor for a model with one output."""
+    if isinstance(labels, dict):
+        missing = set(output_names) - set(labels)
+        if missing:
+            raise KeyError(f"The dictionary passed into labels does not cover requested outputs keys defined in the "
+                           f"keras model.\n\tExpected keys: {set(output_names)}\n\tlabels keys: {set(labels)}\n\t"
+                           f"Missed keys: {missing}")
+        return [labels[name] for name in output_names]
+    targets = list(labels) if isinstance(labels, (list, tuple)) else [labels]
+    if len(targets) != len(output_names):
+        raise ValueError(f"The model has {len(output_names)} outputs ({output_names}) and the input_fn gave "
+                         f"{len(targets)} labels: give the labels as a dict keyed by output name")
+    return targets
+
+
+def _per_output(given, output_names: list[str], what: str) -> list:
+    """A compile argument given per output (a dict by output name or a list in the outputs' order) as a list in
+    the outputs' order; one value for every output otherwise."""
+    if isinstance(given, dict):
+        unknown = set(given) - set(output_names)
+        if unknown:
+            raise ValueError(f"Unknown entries in {what} dictionary: {sorted(unknown)}. Only expected following "
+                             f"keys: {output_names}")
+        return [given.get(name) for name in output_names]
+    if isinstance(given, (list, tuple)) and len(output_names) > 1:
+        if len(given) != len(output_names):
+            raise ValueError(f"When passing a list as {what}, it should have one entry per model output. The model "
+                             f"has {len(output_names)} outputs, but you passed {what}={given}")
+        return list(given)
+    return [given] * len(output_names)
+
+
+def _losses(loss, loss_weights, output_names: list[str]) -> list:
+    """[(the loss function averaged over the batch, its weight or None)] in the outputs' order."""
+    made = []
+    for given, weight in zip(_per_output(loss, output_names, "loss"),
+                             _per_output(loss_weights, output_names, "loss_weights")):
+        if given is None:
+            raise ValueError("model_to_estimator needs a loss for every output of the model (compile(loss={output "
+                             f"name: loss}})): the outputs are {output_names}")
+        loss_fn = keras.losses.get(given)
+        if not isinstance(loss_fn, keras.losses.Loss):  # "mse" is a per-example function: Keras 2 averaged it
+            loss_fn = LossFunctionWrapper(loss_fn, name=getattr(loss_fn, "__name__", None))
+        made.append((loss_fn, None if weight is None else float(weight)))
+    return made
 
 
 def _save_first_checkpoint(keras_model, custom_objects, model_dir: str, config: RunConfig, make_optimizer,
@@ -191,6 +256,8 @@ def _v1_optimizer(optimizer):
     """(Keras 2's name for it, its settings, a function making the v1 optimizer that does what the real one's
     Keras 2 optimizer did)."""
     keras_2 = getattr(optimizer, "keras_2_optimizer", None)  # compiled with a tf.keras.optimizers.legacy one
+    if keras_2 is None and _needs_keras_2(optimizer):
+        keras_2 = _as_keras_2(optimizer)
     if keras_2 is not None:  # a fresh one per graph, as the real one recompiled the optimizer from its config
         return type(keras_2).__name__, keras_2.get_config(), lambda: type(keras_2).from_config(
             keras_2.get_config()).as_v1()
@@ -203,7 +270,7 @@ def _v1_optimizer(optimizer):
                          f"{unsupported or 'learning-rate schedule'}: compile with a plain {name}")
     if name not in HYPERPARAMETERS:
         raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
-                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop or Ftrl")
+                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop, Ftrl or Nadam")
     s = settings
 
     def make():  # the hyperparameters as numbers: the optimizer makes Keras 2's variables of them
@@ -222,6 +289,36 @@ def _v1_optimizer(optimizer):
                                s["l1_regularization_strength"], s["l2_regularization_strength"],
                                s["l2_shrinkage_regularization_strength"], s["beta"])
     return name, settings, make
+
+
+def _needs_keras_2(optimizer) -> bool:
+    """Whether the Keras 3 optimizer needs what only the Keras 2 (legacy) one does: Nadam, a learning-rate
+    schedule, or clipping."""
+    settings = optimizer.get_config()
+    return (type(optimizer).__name__ == "Nadam" or isinstance(settings["learning_rate"], dict)
+            or any(settings.get(key) for key in ("clipnorm", "clipvalue", "global_clipnorm")))
+
+
+def _as_keras_2(optimizer):
+    """The Keras 2 (legacy) optimizer of the same class and settings, a schedule as itself, as the real one
+    converted a Keras optimizer (`convert_to_legacy_optimizer`)."""
+    name = type(optimizer).__name__
+    legacy = getattr(keras_legacy_optimizers, name, None)
+    if name not in HYPERPARAMETERS or legacy is None:
+        raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
+                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop, Ftrl or Nadam")
+    settings = optimizer.get_config()
+    unsupported = [key for key in ("weight_decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps")
+                   if settings.get(key)]
+    if unsupported:
+        raise ValueError(f"model_to_estimator runs the optimizer as Keras 2's {name}, which has no {unsupported}: "
+                         f"compile with a {name} without them")
+    accepted = set(inspect.signature(legacy.__init__).parameters) | {"clipnorm", "clipvalue", "global_clipnorm"}
+    config = {key: value for key, value in settings.items() if key in accepted and key != "name"}
+    schedule = getattr(optimizer, "_learning_rate", None)
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        config["learning_rate"] = schedule
+    return legacy(**config)
 
 
 def _accuracy(kind: str):
@@ -268,16 +365,26 @@ def _keras_metric(metric, name: str):
     return run
 
 
-def _v1_metrics(compiled, metric_names_map) -> dict:
-    """{name: function(labels, outputs) -> (value, update)} for the compiled metrics, keyed as Keras named them:
-    the common ones as their `tf.compat.v1.metrics`, any other as a Keras metric object made anew in the graph (a
-    Keras metric runs there: `keras_in_graph.metric_ops`), as the real one ran Keras 2's."""
-    if isinstance(compiled, dict) or any(isinstance(metric, (list, dict)) for metric in compiled):
-        raise ValueError("model_to_estimator takes compiled metrics as one flat list (one output)")
+def _v1_metrics(compiled, metric_names_map, output_names: list[str]) -> dict:
+    """{name: (output index, function(labels, outputs) -> (value, update))} for the compiled metrics, keyed as
+    Keras 2 named them (`accuracy`; with several outputs `<output>_accuracy`): the common ones as their
+    `tf.compat.v1.metrics`, any other as a Keras metric object made anew in the graph (a Keras metric runs there:
+    `keras_in_graph.metric_ops`), as the real one ran Keras 2's. A flat list applies to every output, a dict or
+    a list of lists per output."""
+    if isinstance(compiled, dict) or (len(output_names) > 1 and compiled
+                                      and all(isinstance(m, (list, tuple, type(None))) for m in compiled)):
+        per_output = _per_output(compiled, output_names, "metrics")
+    elif any(isinstance(metric, (list, tuple, dict)) for metric in compiled):
+        raise ValueError("model_to_estimator takes compiled metrics as a list, a dict by output name, or a list "
+                         "of lists (one per output)")
+    else:
+        per_output = [compiled] * len(output_names)
     makers = {}
-    for metric in compiled:
-        name = metric if isinstance(metric, str) else getattr(metric, "name", getattr(metric, "__name__", ""))
-        makers[name] = _METRICS.get(name) or _keras_metric(metric, name)
+    for index, (output, metrics) in enumerate(zip(output_names, per_output)):
+        for metric in [] if metrics is None else metrics if isinstance(metrics, (list, tuple)) else [metrics]:
+            name = metric if isinstance(metric, str) else getattr(metric, "name", getattr(metric, "__name__", ""))
+            key = f"{output}_{name}" if len(output_names) > 1 else name
+            makers[key] = (index, _METRICS.get(name) or _keras_metric(metric, name))
     if metric_names_map:
         if set(metric_names_map) != set(makers):
             raise ValueError(f"Invalid `metric_names_map`. Expected keys: {sorted(makers)}, "
