@@ -178,3 +178,91 @@ def test_a_keras_metric_never_updated_is_refused_by_name(tmp_path):
     estimator = Estimator(metrics_model_fn, model_dir=str(tmp_path), params={"update": False})
     with pytest.raises(ValueError, match=re.escape('Please call update_state(...) on the "accuracy" metric')):
         estimator.train(input_fn, steps=1)
+
+
+def guide_model():
+    """TensorFlow's TF2 guide's model for a model_fn: a Keras Sequential, regularized and batch-normalized."""
+    return tf.keras.Sequential([
+        tf.keras.layers.Dense(6, activation="relu", kernel_regularizer=tf.keras.regularizers.l2(0.01),
+                              activity_regularizer=tf.keras.regularizers.l1(0.1)),
+        tf.keras.layers.BatchNormalization(momentum=0.5),
+        tf.keras.layers.Dense(3)])
+
+
+def test_get_updates_for_and_get_losses_for_give_batch_norm_assigns_and_regularization_losses_as_keras_2():
+    """Keras 2's base_layer_v1 rule: `None` gives what no call's inputs reach (the kernel's l2 loss), the
+    inputs give what depends on them (the moving mean and variance assigns, the activity regularizer's loss)."""
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 4])
+        model = guide_model()
+        model(x, training=True)
+        assert model.get_updates_for(None) == []
+        updates = model.get_updates_for(x)
+        assert sorted(op.type for op in updates) == ["AssignVariableOp", "AssignVariableOp"]
+        batch_norm = model.layers[1]
+        assert {op.inputs[0].op.name for op in updates} == {
+            v.value.handle.op.name for v in (batch_norm.moving_mean, batch_norm.moving_variance)}
+        [weight_loss], [activity_loss] = model.get_losses_for(None), model.get_losses_for(x)
+        with v1.Session() as session:
+            session.run(v1.global_variables_initializer())
+            kernel = session.run(model.layers[0].kernel.value)
+            inputs = X[:2]
+            hidden = np.maximum(inputs @ kernel, 0)  # the bias starts at zero
+            weight, activity = session.run([weight_loss, activity_loss], {x: inputs})
+            np.testing.assert_allclose(weight, 0.01 * np.sum(kernel ** 2), rtol=1e-6)
+            np.testing.assert_allclose(activity, 0.1 * hidden.sum() / 2, rtol=1e-5)  # per example, as Keras 2
+            assert not session.run(batch_norm.moving_mean.value).any()
+            session.run(updates, {x: inputs})
+            np.testing.assert_allclose(session.run(batch_norm.moving_mean.value), hidden.mean(0) * 0.5, rtol=1e-5)
+
+
+def guide_model_fn(features, labels, mode):
+    """The TF2 guide's model_fn, with `var_list=model.trainable_variables` for a tf.compat.v1.train optimizer."""
+    model = guide_model()
+    logits = model(features["x"], training=mode == ModeKeys.TRAIN)
+    if mode == ModeKeys.PREDICT:
+        return EstimatorSpec(mode, predictions={"logits": logits})
+    reg_losses = model.get_losses_for(None) + model.get_losses_for(features["x"])
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits) + tf.math.add_n(reg_losses)
+    update_ops = model.get_updates_for(None) + model.get_updates_for(features["x"])
+    minimize_op = v1.train.AdamOptimizer(0.05).minimize(
+        loss, var_list=model.trainable_variables, global_step=v1.train.get_or_create_global_step())
+    return EstimatorSpec(mode, loss=loss, train_op=tf.group(minimize_op, update_ops))
+
+
+def test_a_v1_optimizer_minimizes_over_a_keras_models_trainable_variables(tmp_path):
+    """Keras 3's variables wrap a tf.Variable; TF's v1 optimizer, given them, failed on `_in_graph_mode`."""
+    with tf.Graph().as_default():
+        x = v1.placeholder(tf.float32, [None, 4])
+        model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+        loss = tf.reduce_sum(model(x) ** 2)
+        grads_and_vars = v1.train.GradientDescentOptimizer(0.1).compute_gradients(loss, model.trainable_variables)
+        assert [v for _, v in grads_and_vars] == [v.value for v in model.trainable_variables]
+    estimator = Estimator(guide_model_fn, model_dir=str(tmp_path))
+    estimator.train(lambda: input_fn().repeat(), steps=4)
+    assert estimator.get_variable_value("global_step") == 4
+    assert sorted(name for name in estimator.get_variable_names() if "Adam" in name) == sorted(
+        f"sequential/{layer}/{weight}/Adam{slot}" for layer, weights in (
+            ("dense", ("kernel", "bias")), ("batch_normalization", ("gamma", "beta")), ("dense_1", ("kernel", "bias")))
+        for weight in weights for slot in ("", "_1"))
+
+
+def test_batch_norm_moving_statistics_move_in_train_and_evaluate_and_predict_use_them(tmp_path):
+    estimator = Estimator(guide_model_fn, model_dir=str(tmp_path))
+    estimator.train(lambda: input_fn().repeat(), steps=6)
+    value = lambda name: estimator.get_variable_value(f"sequential/{name}")  # noqa: E731
+    assert value("batch_normalization/moving_mean").any()
+    assert not np.allclose(value("batch_normalization/moving_variance"), 1)
+    hidden = np.maximum(X @ value("dense/kernel") + value("dense/bias"), 0)
+    normalized = ((hidden - value("batch_normalization/moving_mean"))
+                  / np.sqrt(value("batch_normalization/moving_variance") + 1e-3)
+                  * value("batch_normalization/gamma") + value("batch_normalization/beta"))
+    logits = normalized @ value("dense_1/kernel") + value("dense_1/bias")
+    predicted = np.array([p["logits"] for p in estimator.predict(input_fn)])
+    np.testing.assert_allclose(predicted, logits, rtol=1e-5, atol=1e-5)
+    log_softmax = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    expected_loss = (-log_softmax[np.arange(len(Y)), Y].mean() + 0.01 * np.sum(value("dense/kernel") ** 2)
+                     + 0.1 * hidden.sum(1).mean())
+    np.testing.assert_allclose(estimator.evaluate(
+        lambda: tf.data.Dataset.from_tensor_slices(({"x": X}, Y)).batch(24))["loss"],
+                               expected_loss, rtol=1e-5)

@@ -200,6 +200,17 @@ def keras_model_to_estimator_multi_output(real):
     assert "optimizer/learning_rate/.ATTRIBUTES/VARIABLE_VALUE" not in real["adam schedule"]["variables"]
 
 
+def keras_model_in_model_fn(real):
+    updates = {"losses for None": 1, "losses for features": 0, "updates for None": 0, "updates for features": 2}
+    assert real["counts"] == {"train": updates, "eval": {**updates, "updates for features": 0}}  # BN: no eval updates
+    assert real["evaluated"]["global_step"] == 12 and real["evaluated"]["accuracy"] > 0.7
+    assert real["variables"] == [
+        "global_step", "sequential/batch_normalization/beta", "sequential/batch_normalization/gamma",
+        "sequential/batch_normalization/moving_mean", "sequential/batch_normalization/moving_variance",
+        "sequential/dense/kernel", "sequential/dense_1/bias", "sequential/dense_1/kernel"]
+    assert np.abs(real["moving mean"]).min() > 1e-3 and not np.allclose(real["moving variance"], 1, atol=1e-2)
+
+
 def keras_metrics(real):
     assert real["first"]["global_step"] == 8 and real["first"]["accuracy"] > 0.8
     assert real["second (2 batches)"]["accuracy"] != real["first"]["accuracy"]  # each evaluation starts from zero
@@ -219,7 +230,7 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
           keras_dense_features_model_fn, tf1_conv_autoencoder, tf1_gradient_accumulation,
           tf1_separable_cnn, eval_metric_summaries, tf1_lstm_text_classifier, tf2_shared_embeddings_wide_deep,
-          keras_model_to_estimator_multi_output]
+          keras_model_to_estimator_multi_output, keras_model_in_model_fn]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).
