@@ -3,8 +3,11 @@
 dict keyed by output name. Three optimizers as TF2-era programs compiled them: Keras's `Nadam` (which TF 2.15's
 model_to_estimator turned into the legacy one), `tf.keras.optimizers.legacy.Nadam`, and Keras's `Adam` with an
 `ExponentialDecay` schedule. The weights are set before each conversion, so both engines start alike.
-Usage: python keras_model_to_estimator_multi_output.py real|ours. Prints one JSON line.
+Usage: python keras_model_to_estimator_multi_output.py real|ours [ROOT train|restore]. Prints one JSON line; with
+ROOT, the model_dirs are ROOT/<optimizer>, and `restore` converts the same compiled model onto the checkpoint
+already there (e.g. the other engine's) and only evaluates and predicts.
 """
+import os
 import sys
 import tempfile
 
@@ -45,10 +48,14 @@ def input_fn(repeat):
     return dataset.repeat() if repeat else dataset
 
 
-def run(make_optimizer):
-    estimator = tf.keras.estimator.model_to_estimator(keras_model=compiled(make_optimizer()),
-                                                      model_dir=tempfile.mkdtemp())
-    estimator.train(lambda: input_fn(True), steps=12)
+ROOT, ACTION = sys.argv[2:] or (None, "train")
+
+
+def run(name, make_optimizer):
+    model_dir = os.path.join(ROOT, name) if ROOT else tempfile.mkdtemp()
+    estimator = tf.keras.estimator.model_to_estimator(keras_model=compiled(make_optimizer()), model_dir=model_dir)
+    if ACTION == "train":
+        estimator.train(lambda: input_fn(True), steps=12)
     names = estimator.get_variable_names()
     return {
         "evaluated": estimator.evaluate(lambda: input_fn(False)),
@@ -60,4 +67,4 @@ def run(make_optimizer):
     }
 
 
-print_report({name: run(make) for name, make in OPTIMIZERS.items()})
+print_report({name: run(name, make) for name, make in OPTIMIZERS.items()})

@@ -2,9 +2,14 @@
 its gradients to non-trainable accumulators, and every 4th run applies their mean with Adam and moves the global
 step, so `train(steps=5)` is 20 runs. The real Estimator warned that the global step had not been increased and
 trained on. Also checkpoints every 2 steps, then a second train() that resumes. Fixed initial weights.
-Usage: python tf1_gradient_accumulation.py real|ours. Prints one JSON line.
+Usage: python tf1_gradient_accumulation.py real|ours [ROOT train|restore]. Prints one JSON line. With ROOT, the
+model_dir is ROOT/accumulation, and the report adds 2 steps more trained from its step-7 checkpoint (in a copy);
+`restore` only evaluates, predicts and trains on from the checkpoint already there (e.g. the other engine's, with
+its accumulators and Adam slots).
 """
 import logging
+import os
+import shutil
 import sys
 import tempfile
 
@@ -66,22 +71,39 @@ class Warnings(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def trained_on(model_dir):
+    """2 steps more (8 runs) from the checkpoint in `model_dir`, in a copy of it: the weights and runs after."""
+    estimator = tf.estimator.Estimator(model_fn, shutil.copytree(model_dir, os.path.join(tempfile.mkdtemp(), "on")),
+                                       config=config)
+    estimator.train(input_fn(True), steps=2)
+    return {name: estimator.get_variable_value(name)
+            for name in ("global_step", "accumulated_runs", "dense/kernel", "dense_1/bias")}
+
+
 warnings = Warnings()
 tf.get_logger().addHandler(warnings)
-model_dir = tempfile.mkdtemp()
+ROOT, ACTION = sys.argv[2:] or (None, "train")
+model_dir = os.path.join(ROOT, "accumulation") if ROOT else tempfile.mkdtemp()
 config = tf.estimator.RunConfig(save_checkpoints_steps=2, keep_checkpoint_max=20)
 estimator = tf.estimator.Estimator(model_fn, model_dir, config=config)
-estimator.train(input_fn(True), steps=5)
-first = {"global_step": estimator.get_variable_value("global_step"),
-         "runs": estimator.get_variable_value("accumulated_runs")}
-estimator.train(input_fn(True), steps=2)
-state = tf.train.get_checkpoint_state(model_dir)
-print_report({
-    "first train": first,
-    "runs after the second": estimator.get_variable_value("accumulated_runs"),
-    "checkpoints": sorted(int(path.rsplit("-", 1)[1]) for path in state.all_model_checkpoint_paths),
-    "warned": any(m.startswith("It seems that global step") for m in warnings.messages),
+report = {}
+if ACTION == "train":
+    estimator.train(input_fn(True), steps=5)
+    first = {"global_step": estimator.get_variable_value("global_step"),
+             "runs": estimator.get_variable_value("accumulated_runs")}
+    estimator.train(input_fn(True), steps=2)
+    state = tf.train.get_checkpoint_state(model_dir)
+    report = {
+        "first train": first,
+        "runs after the second": estimator.get_variable_value("accumulated_runs"),
+        "checkpoints": sorted(int(path.rsplit("-", 1)[1]) for path in state.all_model_checkpoint_paths),
+        "warned": any(m.startswith("It seems that global step") for m in warnings.messages),
+    }
+report.update({
     "evaluated": estimator.evaluate(input_fn(False)),
     "weights": {name: estimator.get_variable_value(name) for name in ("dense/kernel", "dense_1/bias")},
     "predicted": [p["probabilities"] for p in estimator.predict(input_fn(False))][:3],
 })
+if ROOT:
+    report["trained on"] = trained_on(model_dir)
+print_report(report)

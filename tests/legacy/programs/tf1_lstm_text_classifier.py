@@ -3,9 +3,11 @@ a 2-layer `MultiRNNCell` of `LSTMCell`s in `DropoutWrapper`s (output dropout onl
 `tf.nn.dynamic_rnn`, a `GRUCell` pair under `tf.nn.bidirectional_dynamic_rnn`, both told each sentence's
 `sequence_length`, their final states into a dense layer; gradients clipped by global norm, Adam. Fixed initial
 weights so that both engines start alike, a graph seed so that both drop the same units.
-Usage: python tf1_lstm_text_classifier.py real|ours [MODEL_DIR [restore]]. Prints one JSON line; with
-`restore`, it only evaluates and predicts from the checkpoint in MODEL_DIR (e.g. the other engine's).
+Usage: python tf1_lstm_text_classifier.py real|ours [ROOT train|restore]. Prints one JSON line; with ROOT, the
+model_dir is ROOT/classifier, and `restore` only evaluates and predicts from the checkpoint already there (e.g.
+the other engine's).
 """
+import os
 import sys
 import tempfile
 
@@ -67,11 +69,12 @@ def input_fn(shuffle=False):
     return dataset.shuffle(24, seed=1).repeat().batch(8) if shuffle else dataset.batch(8)
 
 
-model_dir = sys.argv[2] if len(sys.argv) > 2 else tempfile.mkdtemp()
+ROOT, ACTION = sys.argv[2:] or (None, "train")
+model_dir = os.path.join(ROOT, "classifier") if ROOT else tempfile.mkdtemp()
 estimator = tf.estimator.Estimator(model_fn, model_dir, params={"embedding_size": 6, "keep_prob": 0.75,
                                                                 "learning_rate": 0.02},
                                    config=tf.estimator.RunConfig(tf_random_seed=42))
-if sys.argv[3:] != ["restore"]:
+if ACTION == "train":
     estimator.train(lambda: input_fn(shuffle=True), steps=12)
 predictions = list(estimator.predict(lambda: input_fn().map(lambda features, _: features)))
 print_report({

@@ -2,8 +2,10 @@
 `tf.layers.separable_conv2d` blocks (depth_multiplier 2, strides 2, a residual 1x1 shortcut), a sequence branch
 of `separable_conv1d`, and a small 3-D decoder head of `conv3d_transpose` ('same' then 'valid') that rebuilds a
 volume from the image code as an auxiliary loss; Adam, fixed initial weights so that both engines start alike.
-Usage: python tf1_separable_cnn.py real|ours. Prints one JSON line.
+Usage: python tf1_separable_cnn.py real|ours [ROOT train|restore]. Prints one JSON line; with ROOT, the model_dir
+is ROOT/cnn, and `restore` only evaluates and predicts from the checkpoint already there (e.g. the other engine's).
 """
+import os
 import sys
 import tempfile
 
@@ -68,8 +70,10 @@ def input_fn():
     return tf.data.Dataset.from_tensor_slices((FEATURES, LABELS)).batch(8)
 
 
-estimator = tf.estimator.Estimator(model_fn, tempfile.mkdtemp())
-estimator.train(lambda: input_fn().repeat(), steps=12)
+ROOT, ACTION = sys.argv[2:] or (None, "train")
+estimator = tf.estimator.Estimator(model_fn, os.path.join(ROOT, "cnn") if ROOT else tempfile.mkdtemp())
+if ACTION == "train":
+    estimator.train(lambda: input_fn().repeat(), steps=12)
 print_report({
     "evaluated": estimator.evaluate(input_fn),
     "shapes": {name: estimator.get_variable_value(name).shape for name in estimator.get_variable_names()},

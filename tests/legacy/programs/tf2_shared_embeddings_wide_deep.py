@@ -7,9 +7,12 @@ columns only outside eager execution, so the program makes them in a `tf.Graph()
 from the same fixed weights (`common.fixed_start_checkpoint`), train 20 steps, evaluate, predict. The tables
 are variables of their own at the root (`education_spouse_education_shared_embedding`), which the real V2
 Estimators did not train: the report shows them unchanged.
-Usage: python tf2_shared_embeddings_wide_deep.py real|ours. Prints one JSON line: per Estimator, the weights'
-names and shapes, metrics, predictions and the tables' largest change.
+Usage: python tf2_shared_embeddings_wide_deep.py real|ours [ROOT train|restore]. Prints one JSON line: per
+Estimator, the weights' names and shapes, metrics, predictions and the tables' largest change from the fixed
+start. With ROOT, the model_dirs are ROOT/wide_deep and ROOT/deep, and `restore` only evaluates and predicts
+from the checkpoints already there (e.g. the other engine's).
 """
+import os
 import sys
 import tempfile
 
@@ -19,7 +22,7 @@ if sys.argv[1] == "ours":
     import iris_lib.estimator_shim  # noqa: F401
 import tensorflow as tf  # noqa: E402
 
-from common import fixed_start_checkpoint, print_report  # noqa: E402
+from common import fixed_start_checkpoint, fixed_values, print_report  # noqa: E402
 
 rng = np.random.RandomState(0)
 ROWS = 64
@@ -70,11 +73,22 @@ def deep(model_dir, warm_start_from=None):
         warm_start_from=warm_start_from, model_dir=model_dir, config=tf.estimator.RunConfig(tf_random_seed=42))
 
 
+def change(model, name):
+    """How far a variable moved from its fixed start (what `fixed_start_checkpoint` holds): largest difference."""
+    value = model.get_variable_value(name)
+    return float(np.abs(value - fixed_values(name, value.shape)).max())
+
+
+ROOT, ACTION = sys.argv[2:] or (None, "train")
 report = {}
 for name, build in (("wide_deep", wide_deep), ("deep", deep)):
-    start = fixed_start_checkpoint(build, input_fn(True))
-    model = build(tempfile.mkdtemp(), warm_start_from=tf.estimator.WarmStartSettings(start))
-    model.train(input_fn(True), steps=20)
+    model_dir = os.path.join(ROOT, name) if ROOT else tempfile.mkdtemp()
+    if ACTION == "train":
+        start = fixed_start_checkpoint(build, input_fn(True))
+        model = build(model_dir, warm_start_from=tf.estimator.WarmStartSettings(start))
+        model.train(input_fn(True), steps=20)
+    else:
+        model = build(model_dir)
     predictions = [p for _, p in zip(range(5), model.predict(input_fn(False)))]
     report[name] = {
         "metrics": model.evaluate(input_fn(False)),
@@ -82,9 +96,7 @@ for name, build in (("wide_deep", wide_deep), ("deep", deep)):
         # The weights by name; the optimizers' own variables are named otherwise here (companion/differences.md).
         "weights": {n: list(model.get_variable_value(n).shape) for n in model.get_variable_names()
                     if not any(part in n for part in ("Ftrl", "Adagrad", "Adam", "training/"))},
-        "table_change": {t: float(np.abs(model.get_variable_value(t) - tf.train.load_variable(start, t)).max())
-                         for t in TABLES},
-        "dnn_kernel_change": float(np.abs(model.get_variable_value("dnn/hiddenlayer_0/kernel")
-                                          - tf.train.load_variable(start, "dnn/hiddenlayer_0/kernel")).max()),
+        "table_change": {t: change(model, t) for t in TABLES},
+        "dnn_kernel_change": change(model, "dnn/hiddenlayer_0/kernel"),
     }
 print_report(report)
