@@ -8,6 +8,8 @@ TMPDIR says), so the book never prints their real path: it shows `<models>/ch07_
 """
 from __future__ import annotations
 
+import contextlib
+import logging
 import shutil
 import sys
 import tempfile
@@ -32,6 +34,26 @@ def fresh_model_dir(name: str) -> str:
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True)
     return str(path)
+
+
+@contextlib.contextmanager
+def logged_warnings():
+    """The warnings TensorFlow's logger gives inside the block, as a list to print, instead of its
+    `WARNING:tensorflow:` lines: a cell shows the one warning it is about, and nothing else leaks into the
+    book's outputs."""
+    logger = logging.getLogger("tensorflow")
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            messages.append(record.getMessage())
+
+    saved = logger.handlers[:]
+    logger.handlers = [Collect(logging.WARNING)]
+    try:
+        yield messages
+    finally:
+        logger.handlers = saved
 
 
 def shown(path: str | Path) -> str:
