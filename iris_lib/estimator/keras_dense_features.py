@@ -37,19 +37,29 @@ class DenseFeatures:
                                "Keras 3 model, preprocess features with keras.utils.FeatureSpace instead")
         if not isinstance(features, dict):
             raise ValueError(f"We expected a dictionary here. Instead we got: {features}")
-        shared = [c for c in self._feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
-        others = [c for c in self._feature_columns if c not in shared]
-        tensors = {}
-        if others:
+
+        def input_layer(columns, tensors):
             with v1.variable_scope(self.name, partitioner=self._partitioner) as scope:
-                net = fc_v1._internal_input_layer(  # noqa: SLF001 (input_layer's body, in this layer's scope)
-                    features, others, trainable=self.trainable, scope=scope, cols_to_output_tensors=tensors)
-        if shared:
-            tensors.update(shared_embedding_tensors(features, shared))
-            net = tf.concat([tensors[c] for c in sorted(self._feature_columns, key=lambda c: c.name)], 1)
-        if cols_to_output_tensors is not None:
-            cols_to_output_tensors.update(tensors)
-        return net
+                return fc_v1._internal_input_layer(  # noqa: SLF001 (input_layer's body, in this layer's scope)
+                    features, columns, trainable=self.trainable, scope=scope, cols_to_output_tensors=tensors)
+
+        return with_shared_embeddings(features, self._feature_columns, input_layer, cols_to_output_tensors)
+
+
+def with_shared_embeddings(features, feature_columns, input_layer, cols_to_output_tensors=None):
+    """`input_layer(columns, cols_to_output_tensors)` over the columns it takes, with TF2's shared embedding
+    columns, which `input_layer` refuses, looked up beside it (`shared_embedding_tensors`): all the columns'
+    tensors concatenated in the order of their names, as Keras 2's DenseFeatures did."""
+    shared = [c for c in feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
+    others = [c for c in feature_columns if c not in shared]
+    tensors = {}
+    net = input_layer(others, tensors) if others else None
+    if shared:
+        tensors.update(shared_embedding_tensors(features, shared))
+        net = tf.concat([tensors[c] for c in sorted(feature_columns, key=lambda c: c.name)], 1)
+    if cols_to_output_tensors is not None:
+        cols_to_output_tensors.update(tensors)
+    return net
 
 
 def shared_embedding_tensors(features, shared_columns) -> dict:

@@ -35,7 +35,7 @@ from iris_lib.estimator.canned.checks import (check_dropout, check_feature_colum
 from iris_lib.estimator.canned.head import (KERAS_SUM_OVER_BATCH_SIZE, SUM, RegressionHead,
                                             binary_or_multi_class_head, create_estimator_spec)
 from iris_lib.estimator.estimator import Estimator
-from iris_lib.estimator.keras_dense_features import shared_embedding_tensors
+from iris_lib.estimator.keras_dense_features import with_shared_embeddings
 from iris_lib.estimator.mode_keys import ModeKeys
 
 v1 = tf.compat.v1
@@ -49,16 +49,9 @@ HIDDEN_EXPORT_SAVEDMODEL = ("`Estimator.export_savedmodel` has been deprecated. 
 def input_layer_v2(features, feature_columns):
     """The input layer of the V2 canned Estimators (the real ones' Keras 2 `DenseFeatures`): what
     `input_layer` gives, plus TF2's shared embedding columns, which `input_layer` refuses
-    (`shared_embedding_tensors`); the columns are concatenated in the order of their names."""
-    shared = [c for c in feature_columns if isinstance(c, fc_v2.SharedEmbeddingColumn)]
-    if not shared:
-        return v1.feature_column.input_layer(features, feature_columns)
-    others = [c for c in feature_columns if c not in shared]
-    tensors = {}
-    if others:  # their concatenation is unused: the columns' tensors are, in name order with the shared ones
-        v1.feature_column.input_layer(features, others, cols_to_output_tensors=tensors)
-    tensors.update(shared_embedding_tensors(features, shared))
-    return tf.concat([tensors[c] for c in sorted(feature_columns, key=lambda c: c.name)], 1)
+    (`with_shared_embeddings`)."""
+    return with_shared_embeddings(features, feature_columns, lambda columns, tensors: (
+        v1.feature_column.input_layer(features, columns, cols_to_output_tensors=tensors)))
 
 
 def shared_embedding_variables(feature_columns) -> list:

@@ -67,7 +67,8 @@ class _Head:
         self.name = name
 
     def create_estimator_spec(self, features, mode, logits, labels=None, optimizer=None, train_op_fn=None,
-                              regularization_losses=None) -> EstimatorSpec:
+                              regularization_losses=None, trainable_variables=None) -> EstimatorSpec:
+        """`trainable_variables`: what `optimizer` updates, all the trainable variables if None."""
         with tf.name_scope(self.name or "head"):
             logits = self._check_logits(logits)
             with tf.name_scope("predictions"):
@@ -92,7 +93,8 @@ class _Head:
             if optimizer is not None and train_op_fn is not None:
                 raise ValueError("train_op_fn and optimizer cannot both be set.")
             if optimizer is not None:
-                train_op = optimizer.minimize(loss, global_step=v1.train.get_global_step())
+                train_op = optimizer.minimize(loss, global_step=v1.train.get_global_step(),
+                                              var_list=trainable_variables)
             elif train_op_fn is not None:
                 train_op = train_op_fn(loss)
             else:
@@ -405,10 +407,8 @@ def create_estimator_spec(head, features, mode, logits, labels, optimizer, train
     model_fns passed them (the `*Estimator` classes take either). `trainable_variables`: the variables the
     optimizer updates, all the trainable ones if None."""
     if isinstance(head, _Head):
-        if trainable_variables is not None and optimizer is not None:
-            return head.create_estimator_spec(features, mode, logits, labels=labels, train_op_fn=lambda loss: (
-                optimizer.minimize(loss, global_step=v1.train.get_global_step(), var_list=trainable_variables)))
-        return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer)
+        return head.create_estimator_spec(features, mode, logits, labels=labels, optimizer=optimizer,
+                                          trainable_variables=trainable_variables)
     if trainable_variables is None:
         trainable_variables = v1.trainable_variables()
     return head.create_estimator_spec(features=features, mode=mode, logits=logits, labels=labels,
