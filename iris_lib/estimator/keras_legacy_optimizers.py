@@ -33,8 +33,6 @@ import tensorflow as tf
 from iris_lib.estimator.canned import optimizers
 
 v1 = tf.compat.v1
-# Keras 2's Nadam: its hyperparameter variables, and the momentum cache it kept beside them (in name order).
-optimizers.HYPERPARAMETERS.setdefault("Nadam", ("beta_1", "beta_2", "decay", "learning_rate", "momentum_cache"))
 
 _ALLOWED_KWARGS = {"clipnorm", "clipvalue", "lr", "decay", "global_clipnorm"}
 
@@ -517,11 +515,6 @@ class NadamV2Optimizer(optimizers.KerasNamedState, v1.train.Optimizer):
         denominator = tf.sqrt(v_t_slice / c["v_t_prime_denominator"]) + c["epsilon"]
         var_update = self._resource_scatter_add(var, indices, -c["lr_t"] * m_t_bar / denominator)
         return tf.group(var_update, m_t, v_t)
-
-    def _resource_scatter_add(self, x, indices, updates):
-        with tf.control_dependencies([tf.raw_ops.ResourceScatterAdd(resource=x.handle, indices=indices,
-                                                                     updates=updates)]):
-            return x.value()
 
     def _apply_dense(self, grad, var):
         raise NotImplementedError("NadamV2Optimizer needs resource variables (the TF2 default)")

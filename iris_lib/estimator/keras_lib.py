@@ -263,14 +263,12 @@ def _v1_optimizer(optimizer):
             keras_2.get_config()).as_v1()
     settings = optimizer.get_config()
     name = type(optimizer).__name__
-    unsupported = [key for key in ("weight_decay", "clipnorm", "clipvalue", "global_clipnorm")
-                   if settings.get(key)]
+    unsupported = ["weight_decay"] if settings.get("weight_decay") else []  # clipping went to _as_keras_2
     if unsupported or not isinstance(settings["learning_rate"], float):
         raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, which has no "
                          f"{unsupported or 'learning-rate schedule'}: compile with a plain {name}")
     if name not in HYPERPARAMETERS:
-        raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
-                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop, Ftrl or Nadam")
+        raise _no_v1_optimizer(name)
     s = settings
 
     def make():  # the hyperparameters as numbers: the optimizer makes Keras 2's variables of them
@@ -291,6 +289,11 @@ def _v1_optimizer(optimizer):
     return name, settings, make
 
 
+def _no_v1_optimizer(name: str) -> ValueError:
+    return ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for {name}: "
+                      "compile with SGD, Adam, Adagrad, RMSprop, Ftrl or Nadam")
+
+
 def _needs_keras_2(optimizer) -> bool:
     """Whether the Keras 3 optimizer needs what only the Keras 2 (legacy) one does: Nadam, a learning-rate
     schedule, or clipping."""
@@ -305,8 +308,7 @@ def _as_keras_2(optimizer):
     name = type(optimizer).__name__
     legacy = getattr(keras_legacy_optimizers, name, None)
     if name not in HYPERPARAMETERS or legacy is None:
-        raise ValueError(f"model_to_estimator runs the optimizer as a tf.compat.v1.train one, and has none for "
-                         f"{name}: compile with SGD, Adam, Adagrad, RMSprop, Ftrl or Nadam")
+        raise _no_v1_optimizer(name)
     settings = optimizer.get_config()
     unsupported = [key for key in ("weight_decay", "use_ema", "loss_scale_factor", "gradient_accumulation_steps")
                    if settings.get(key)]

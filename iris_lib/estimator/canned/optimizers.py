@@ -38,6 +38,8 @@ HYPERPARAMETERS = {
     "Adagrad": ("decay", "learning_rate"),
     "Ftrl": ("beta", "decay", "l1_regularization_strength", "l2_regularization_strength", "learning_rate",
              "learning_rate_power"),
+    # with the momentum cache Keras 2's Nadam kept beside them (keras_legacy_optimizers.NadamV2Optimizer)
+    "Nadam": ("beta_1", "beta_2", "decay", "learning_rate", "momentum_cache"),
 }
 
 
@@ -61,6 +63,12 @@ class KerasNamedState:
         given = {"decay": self.keras_decay, "momentum": 0.0, **{
             name: getattr(self, attribute) for name, attribute in self._HYPER_ATTRIBUTES.items()}}
         return {name: given[name] for name in HYPERPARAMETERS[self._KERAS_KIND] if _a_number(given.get(name))}
+
+    def _resource_scatter_add(self, x, indices, updates):
+        """`x[indices] += updates`, then x's new value, for the sparse updates (v1 Adam's own, shared)."""
+        with tf.control_dependencies([tf.raw_ops.ResourceScatterAdd(resource=x.handle, indices=indices,
+                                                                     updates=updates)]):
+            return x.value()
 
     def _keras_scope(self):
         return v1.VariableScope(reuse=v1.AUTO_REUSE, name=f"training/{self.get_name()}")
@@ -296,11 +304,6 @@ class RMSPropV2Optimizer(KerasNamedState, v1.train.RMSPropOptimizer):
         var_update = self._resource_scatter_add(var, indices,
                                                 -c["lr"] * grad / (tf.sqrt(denominator) + c["epsilon"]))
         return tf.group(var_update, *updates)
-
-    def _resource_scatter_add(self, x, indices, updates):
-        with tf.control_dependencies([tf.raw_ops.ResourceScatterAdd(resource=x.handle, indices=indices,
-                                                                     updates=updates)]):
-            return x.value()
 
 
 class FtrlV2Optimizer(KerasNamedState, v1.train.FtrlOptimizer):
