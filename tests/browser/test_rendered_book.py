@@ -127,6 +127,7 @@ VIEWS_RENDERED = """() => {
 }"""
 IRIS_CLASSES = """() => [...new Set([...document.querySelectorAll('.widget-subarea [class*="iris-"]')]
   .flatMap(e => [...e.classList].filter(c => c.startsWith('iris-'))))]"""
+FONTS_LOADED = "async () => { await document.fonts.ready; return document.fonts.status; }"
 MATH_DONE = "() => document.querySelectorAll('mjx-container').length >= document.querySelectorAll('.math').length"
 IMAGES = """async () => {
   const images = [...document.images];
@@ -160,7 +161,9 @@ class Visitor:
                 except Exception:  # noqa: BLE001 - measured below; the tests say what did not render
                     pass
             images = tab.evaluate(IMAGES)
-            tab.wait_for_load_state("networkidle")  # fonts or images the rendering asked for
+            # Fonts the rendering asked for: an event, not a second "network idle" (500 ms without requests),
+            # which under CI's load once never came on the claims page after its images had all loaded.
+            tab.evaluate(FONTS_LOADED)
             views, rendered = tab.evaluate(VIEWS_RENDERED)
             shot = artifact_path("screenshots", page.replace("/", "__") + ".png")
             height = min(tab.evaluate(PAGE_HEIGHT), SCREENSHOT_MAX_HEIGHT)
