@@ -177,6 +177,8 @@ def fast_train_input_fn(features, labels, batch_size: int):
     from iris_lib import quiet  # noqa: F401  (before TensorFlow)
     import tensorflow as tf
 
+    from iris_lib.estimator.inputs.numpy_io import next_batch  # (an iterator that draws no seed, as the guide's)
+
     _check_batch_size(batch_size)
     options = tf.data.Options()
     options.autotune.enabled = False
@@ -184,11 +186,11 @@ def fast_train_input_fn(features, labels, batch_size: int):
     columns = [np.asarray(features[name]) for name in names]
     if len({column.dtype for column in columns}) != 1 or any(column.ndim != 1 for column in columns):
         dataset = train_input_fn(features, labels, batch_size).prefetch(1).with_options(options)
-        return tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+        return next_batch(dataset)
     _, seed = tf.compat.v1.get_seed(None)  # what train_input_fn's shuffle(1000) would draw
     dataset = tf.data.Dataset.from_tensor_slices((np.stack(columns, axis=1), np.asarray(labels)))
     dataset = dataset.shuffle(1000, seed=seed).repeat().batch(batch_size).prefetch(1).with_options(options)
-    matrix, batch_labels = tf.compat.v1.data.make_one_shot_iterator(dataset).get_next()
+    matrix, batch_labels = next_batch(dataset)
     return dict(zip(names, tf.unstack(matrix, num=len(names), axis=1))), batch_labels
 
 

@@ -4,7 +4,7 @@ A seeded run repeats exactly on one machine, but not from one CPU to the next: T
 sends matrix products and convolutions to oneDNN, which picks its kernels (SSE4.1, AVX, AVX2, AVX-512...)
 by the processor at run time, and each kernel adds in its own order. Measured on chapter 6's SGD model
 (seed 7, 1000 steps), the test loss under `ONEDNN_MAX_CPU_ISA` native / AVX / AVX2 / SSE41 was
-0.1059890 / 0.1041845 / 0.1058695 / 0.1059893; `TF_ENABLE_ONEDNN_OPTS=0` alone still differed, because
+0.0940469 / 0.0938826 / 0.0829786 / 0.1057120; `TF_ENABLE_ONEDNN_OPTS=0` alone still differed, because
 Eigen's matrix product keeps calling oneDNN's sgemm (TensorFlow's "custom contraction kernel").
 
 So, before TensorFlow is imported, iris_lib turns both off: every product runs in Eigen's own kernels,

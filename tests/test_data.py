@@ -128,10 +128,13 @@ def _batches_and_next_seed(input_fn, seed, steps):
             v1.set_random_seed(seed)
         v1.train.get_or_create_global_step()
         result = input_fn()
-        if isinstance(result, tf.data.Dataset):
-            result = v1.data.make_one_shot_iterator(result).get_next()
+        initializers = []
+        if isinstance(result, tf.data.Dataset):  # as the Estimator: an initializable iterator
+            iterator = v1.data.make_initializable_iterator(result)
+            initializers, result = [iterator.initializer], iterator.get_next()
         after = v1.random_uniform([4])
         with v1.Session(graph=graph) as session:
+            session.run(initializers)
             batches = [session.run(result) for _ in range(steps)]
             return batches, session.run(after)
 

@@ -163,6 +163,13 @@ def eval_metric_summaries(real):
     assert real["returned"]["summary string"] == "bytes" and len(real["returned"]["per_output_error"]) == 3
 
 
+def seeded_initial_weights(real):
+    assert all(model["metrics"]["global_step"] == 4 for model in real.values())
+    noise = [[p["noise"] for p in model["predictions"]] for name, model in real.items() if name.startswith("model_fn")]
+    assert len(noise) == 3 and noise[0] == noise[1] == noise[2]  # every input kind leaves the model the same seeds
+    assert real["model_fn, shuffled Dataset"]["metrics"]["loss"] != real["model_fn, plain Dataset"]["metrics"]["loss"]
+
+
 def tf1_lstm_text_classifier(real):
     assert real["evaluated"]["global_step"] == 12 and real["evaluated"]["accuracy"] > 0.4
     shapes = real["shapes"]
@@ -230,7 +237,7 @@ CHECKS = [wide_and_deep, head_model_fn, regression_and_binary_heads, baselines, 
           keras_model_to_estimator_binary, keras_metrics, keras_legacy_optimizers, tf1_production_patterns,
           keras_dense_features_model_fn, tf1_conv_autoencoder, tf1_gradient_accumulation,
           tf1_separable_cnn, eval_metric_summaries, tf1_lstm_text_classifier, tf2_shared_embeddings_wide_deep,
-          keras_model_to_estimator_multi_output, keras_model_in_model_fn]
+          keras_model_to_estimator_multi_output, keras_model_in_model_fn, seeded_initial_weights]
 # Adam divides each gradient by its own size, so a component that nearly cancels (a logits-kernel gradient of
 # 1e-5, the difference of two of 1e-2, each known to ~1e-9 on either build) moves its weight by a step whose last
 # digits are that noise: ~2e-6 apart after one step at rate 0.05 (tf.compat.v1.train.AdamOptimizer does the same).

@@ -48,6 +48,7 @@ class _Built:
     global_step: Any
     saver: Any = None
     init_feed_dict: Any = None  # the Scaffold's, fed to its init_op
+    input_initializers: tuple = ()  # of the iterator made from an input_fn's Dataset, run once the session is up
 
 
 class Estimator:
@@ -144,6 +145,7 @@ class Estimator:
             session.run(local_init_op)
             if start is None and spec.scaffold is not None and spec.scaffold.init_fn is not None:
                 spec.scaffold.init_fn(session)  # as the real Scaffold (it binds itself): only when initialized anew
+            session.run(built.input_initializers)
             last = step + steps if steps is not None else (max_steps if max_steps is not None else None)
             self._train_loop(session, built, summary_op, step, last, hooked)
         return self
@@ -178,6 +180,7 @@ class Estimator:
         with _session(built.graph, self._config.session_config) as session, built.graph.as_default():
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="evaluate")
             session.run(local_init_op)
+            session.run(built.input_initializers)  # before the hooks, as the real input hook came first
             hooked.after_create_session(session)
             run_update = session.make_callable(update)
             done = 0
@@ -237,6 +240,7 @@ class Estimator:
         with _session(built.graph, self._config.session_config) as session:
             self._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
             session.run(local_init_op)
+            session.run(built.input_initializers)
             with built.graph.as_default():  # never held across a yield: the caller's graph stays its own
                 hooked.after_create_session(session)
             run_predict = session.make_callable(predictions)
@@ -320,9 +324,9 @@ class Estimator:
             if self._config.tf_random_seed is not None:
                 v1.set_random_seed(self._config.tf_random_seed)
             global_step = v1.train.get_or_create_global_step()
-            features, labels = self._call_input_fn(input_fn, mode)
+            features, labels, input_initializers = self._call_input_fn(input_fn, mode)
             spec = self._call_model_fn(features, labels, mode)
-        return _Built(graph=graph, spec=spec, global_step=global_step)
+        return _Built(graph=graph, spec=spec, global_step=global_step, input_initializers=input_initializers)
 
     def _maybe_warm_start(self, checkpoint_path: str | None) -> None:
         """Evaluate and predict without a checkpoint start from `warm_start_from`, as the real ones (in the graph)."""
@@ -362,13 +366,18 @@ class Estimator:
             kwargs["input_context"] = tf.distribute.InputContext(
                 num_input_pipelines=1, input_pipeline_id=0, num_replicas_in_sync=strategy.num_replicas_in_sync)
         result = input_fn(**kwargs)
+        initializers = ()
         if isinstance(result, tf.data.Dataset):
-            result = v1.data.make_one_shot_iterator(result).get_next()
+            # As the real parse_input_fn_result: an initializable iterator, run once the session is up (its
+            # _DatasetInitializerHook). A one-shot iterator would draw an op seed from a seeded graph, and every
+            # later unseeded op (the initial weights) would get another seed than under the real Estimator.
+            iterator = v1.data.make_initializable_iterator(result)
+            initializers, result = (iterator.initializer,), iterator.get_next()
         if isinstance(result, (tuple, list)):  # the real parse_iterator_result
             if len(result) != 2:
                 raise ValueError("input_fn should return (features, labels) as a len 2 tuple.")
-            return result[0], result[1]
-        return result, None  # features only: labels=None in every mode; the model_fn decides what features may be
+            return result[0], result[1], initializers
+        return result, None, initializers  # features only: labels=None in every mode; the model_fn decides
 
     def _call_model_fn(self, features, labels, mode: str, config: RunConfig | None = None) -> EstimatorSpec:
         """Passes what the model_fn names, as the real engine: labels, mode, params, config."""

@@ -54,12 +54,13 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
         # model_fn call names its layers as the first did (dense, dense_1, ...) and, with reuse=True, gets
         # the same variables instead of new ones (dense_3, ...).
         with v1.variable_scope(root):
-            features, labels = estimator._call_input_fn(eval_input_fn, ModeKeys.EVAL)
+            features, labels, eval_initializers = estimator._call_input_fn(eval_input_fn, ModeKeys.EVAL)
             spec = estimator._call_model_fn(features, labels, ModeKeys.EVAL)
         variables = list(v1.global_variables())
         try:
             with v1.variable_scope(root, reuse=True):
-                predict_features, _ = estimator._call_input_fn(predict_input_fn, ModeKeys.PREDICT)
+                predict_features, _, predict_initializers = estimator._call_input_fn(predict_input_fn,
+                                                                                     ModeKeys.PREDICT)
                 predict_spec = estimator._call_model_fn(predict_features, None, ModeKeys.PREDICT)
         except ValueError as error:
             if "does not exist" not in str(error) and "Trying to share variable" not in str(error):
@@ -73,11 +74,13 @@ def evaluate_and_predict(estimator: _engine.Estimator, eval_input_fn: Callable, 
                              "prediction_hooks: call estimator.evaluate() and estimator.predict() instead.")
         predictions = _engine._selected_predictions(predict_spec.predictions, predict_keys)
         values, update = _engine._metric_ops(spec)
-    built = _engine._Built(graph=graph, spec=spec, global_step=global_step)
+    built = _engine._Built(graph=graph, spec=spec, global_step=global_step,
+                           input_initializers=eval_initializers + predict_initializers)
     init_op, local_init_op = estimator._finish_graph(built)
     with _engine._session(graph, estimator.config.session_config) as session:
         estimator._restore_or_init(session, built, init_op, checkpoint_path, for_what="predict")
         session.run(local_init_op)
+        session.run(built.input_initializers)
         run_update, done = session.make_callable(update), 0
         while True:
             try:

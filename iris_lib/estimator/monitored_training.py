@@ -35,6 +35,16 @@ def device_fn(config):
                                           cluster=config.cluster_spec)
 
 
+class _DatasetInitializerHook(v1.train.SessionRunHook):
+    """Starts the input_fn's Dataset iterator in each session, first of the hooks (the real util.py's)."""
+
+    def __init__(self, initializers):
+        self._initializers = initializers
+
+    def after_create_session(self, session, coord):  # pylint: disable=unused-argument
+        session.run(self._initializers)
+
+
 def train(estimator, built, hooks: list, stop_hooks: list, saving_listeners: list) -> None:
     """Run `built` (graph, spec, global_step) on this task until a hook stops it (`stop_hooks`: the
     StopAtStepHook of `steps`/`max_steps`), as the real engine's MonitoredTrainingSession loop."""
@@ -44,7 +54,8 @@ def train(estimator, built, hooks: list, stop_hooks: list, saving_listeners: lis
         if not any(summary.op.name == "loss" for summary in v1.get_collection(v1.GraphKeys.SUMMARIES)):
             v1.summary.scalar("loss", spec.loss)
         v1.add_to_collection(v1.GraphKeys.LOSSES, spec.loss)
-        worker_hooks = list(hooks) + list(stop_hooks) + [v1.train.NanTensorHook(spec.loss)]
+        worker_hooks = [_DatasetInitializerHook(built.input_initializers)] if built.input_initializers else []
+        worker_hooks += list(hooks) + list(stop_hooks) + [v1.train.NanTensorHook(spec.loss)]
         if config.log_step_count_steps is not None:
             worker_hooks.append(v1.train.LoggingTensorHook({"loss": spec.loss, "step": built.global_step},
                                                            every_n_iter=config.log_step_count_steps))

@@ -114,6 +114,7 @@ class InMemoryEvaluatorHook(SessionRunHook):
         self._iter_count = 0
         built = self._estimator._build(self._input_fn, ModeKeys.EVAL)  # noqa: SLF001 (a new graph)
         self._graph = built.graph
+        self._input_initializers = built.input_initializers  # run in each evaluation's session, as its input hook
         with self._graph.as_default():
             scaffold = built.spec.scaffold
             if scaffold is not None and scaffold.saver is not None:
@@ -160,6 +161,7 @@ class InMemoryEvaluatorHook(SessionRunHook):
                 session.run(init_op)
                 session.run(local_init_op)
                 session.run(self._var_feed_op, feed_dict=placeholder_to_value)  # the real init_fn
+                session.run(self._input_initializers)
                 hooked.after_create_session(session)
                 done = 0
                 while self._steps is None or done < self._steps:

@@ -87,8 +87,20 @@ def batches(columns: dict, batch_size: int, num_epochs: int | None, shuffle: boo
 
 
 def next_batch(dataset):
-    """The next batch's tensors in the graph being built (the Estimator's); the dataset itself when eager."""
-    return dataset if tf.executing_eagerly() else v1.data.make_one_shot_iterator(dataset).get_next()
+    """The next batch's tensors in the graph being built (the Estimator's); the dataset itself when eager.
+
+    The iterator draws no op seed: the real input_fns' queues drew one only to shuffle (as `batches`'s
+    shuffle does), so the ops made after the input (a seeded model's initial weights) get the real seeds.
+    """
+    if tf.executing_eagerly():
+        return dataset
+    graph = v1.get_default_graph()
+    graph_seed, graph.seed = graph.seed, None  # a one-shot iterator numbers itself among a seeded graph's ops
+    try:
+        iterator = v1.data.make_one_shot_iterator(dataset)
+    finally:
+        graph.seed = graph_seed
+    return iterator.get_next()
 
 
 def _as_array(value):

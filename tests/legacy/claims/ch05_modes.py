@@ -2,7 +2,8 @@
 
     python tests/legacy/claims/ch05_modes.py real|ours WORKDIR
 """
-from ledger import Claim, error_name, eval_input_fn, guide_model_fn, guide_params, load_iris, main, train_input_fn
+from ledger import Claim, error_name, eval_input_fn, guide_model_fn, guide_params, load_iris, main, \
+    summary_steps_as_meant, train_input_fn
 
 PAGE = "chapters/05_modes.ipynb"
 
@@ -368,7 +369,7 @@ def more_facts(tf, workdir, model_fn, params, train_x, train_y):
         "accuracy_update_values": running,
         "checkpoints_every_100": checkpoints_every_100,
         "resumed_step_after_10_more": int(resumed.get_variable_value("global_step")),
-        "loss_summary_steps": loss_steps,
+        "loss_summary_steps": summary_steps_as_meant(loss_steps),
         "count_at_summaries": runs,
         "premade_has_adagrad_slots": any(name.endswith("Adagrad") for name in premade.get_variable_names()),
         "forgetful_warned": any("It seems that global step (tf.train.get_global_step) has not been increased" in m
