@@ -274,7 +274,8 @@ def facts(tf, workdir):
         "premade_latest_checkpoint": os.path.basename(premade.latest_checkpoint()),
         "premade_eval_keys": sorted(result),
         "premade_eval_global_step": int(result["global_step"]),
-        "train_summary_steps": {tag: summary_steps_as_meant(steps) for tag, steps in _summary_steps(premade.model_dir).items()
+        "train_summary_steps": {tag: summary_steps_as_meant(steps)
+                                for tag, steps in _summary_steps(premade.model_dir).items()
                                 if tag in ("average_loss", "loss", "accuracy")},
         "eval_summary_steps": _summary_steps(os.path.join(premade.model_dir, "eval")),
         "predictions": {"count": len(predictions), "is_dict": all(isinstance(p, dict) for p in predictions),
